@@ -1,0 +1,45 @@
+"""Server settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def utc_now() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServerConfig:
+    """Settings for one server instance.
+
+    `clock` returns the current aware UTC time. Tests and the demo replace it
+    to move time without sleeping.
+    """
+
+    database_url: str = "sqlite:///session-guard-server.sqlite3"
+    # None selects the GeoLite2 City file of the maxminddb-geolite2 package.
+    geoip_db: Path | None = None
+    # CIDR strings of reverse proxies whose X-Forwarded-For header is read.
+    trusted_proxies: list[str] = field(default_factory=list)
+    active_days: int = 7
+    # Idle timeout given to new accounts; each account stores its own value.
+    session_ttl_days: int = 30
+    absolute_lifetime_days: int = 90
+    # Failed sign-in attempts allowed per account and per client IP within
+    # the sliding window before /auth/login and /auth/mfa return 429.
+    throttle_max_failures: int = 10
+    throttle_window_seconds: int = 15 * 60
+    mfa_token_ttl_seconds: int = 300
+    mfa_max_wrong_codes: int = 5
+    # last_active_at is written at most once per this many seconds per session.
+    activity_write_interval_seconds: int = 60
+    # Argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
+    argon2_time_cost: int = 3
+    argon2_memory_cost_kib: int = 65536
+    argon2_parallelism: int = 4
+    clock: Callable[[], datetime] = utc_now

@@ -1,0 +1,78 @@
+"""FastAPI dependencies: server state, database session, client IP and bearer authentication."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session as OrmSession
+
+from . import session_store
+from .db import Account, SessionRecord
+from .network import client_ip
+from .problems import unauthorized
+from .state import ServerState
+
+logger = logging.getLogger(__name__)
+
+_CLIENT_HINT_HEADERS = ("sec-ch-ua-platform", "sec-ch-ua-platform-version", "sec-ch-ua-model", "sec-ch-ua-mobile")
+_bearer = HTTPBearer(auto_error=False, description="access_token from /auth/login or /auth/mfa")
+
+
+def get_state(request: Request) -> ServerState:
+    return request.app.state.server
+
+
+State = Annotated[ServerState, Depends(get_state)]
+
+
+def get_db(state: State) -> Iterator[OrmSession]:
+    with state.session_factory() as db:
+        yield db
+
+
+Db = Annotated[OrmSession, Depends(get_db)]
+
+
+def get_client_ip(request: Request, state: State) -> str | None:
+    peer = request.client.host if request.client else None
+    return client_ip(peer, request.headers.getlist("x-forwarded-for"), state.trusted_proxies)
+
+
+ClientIp = Annotated[str | None, Depends(get_client_ip)]
+
+
+def client_hints(request: Request) -> dict[str, str]:
+    return {name: request.headers[name] for name in _CLIENT_HINT_HEADERS if name in request.headers}
+
+
+@dataclass
+class Caller:
+    """The authenticated account and the session making the request."""
+
+    account: Account
+    session: SessionRecord
+
+
+def get_caller(
+    state: State,
+    db: Db,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """Authenticate the bearer token; raise a 401 problem when it is missing, unknown or ended."""
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise unauthorized("A bearer token is required.")
+    found = session_store.find_by_token(db, credentials.credentials)
+    now = state.config.clock()
+    if found is None or not session_store.is_live(found[0], found[1], state.config, now):
+        raise unauthorized("The bearer token is invalid, revoked or expired.")
+    record, account = found
+    session_store.touch(db, record, now, state.config.activity_write_interval_seconds)
+    return Caller(account, record)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -1,0 +1,141 @@
+"""Creating, finding, listing and revoking sign-in sessions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session as OrmSession
+
+from . import schemas
+from .config import ServerConfig
+from .db import Account, SessionRecord
+from .devices import describe_device, truncate_user_agent
+from .geo import GeoLocator
+from .security import hash_token, new_public_id
+
+logger = logging.getLogger(__name__)
+
+
+def is_live(record: SessionRecord, account: Account, config: ServerConfig, now: datetime) -> bool:
+    """Return False once the session is revoked, idle past the account's TTL or past the absolute lifetime."""
+    if record.revoked_at is not None:
+        return False
+    if now - record.last_active_at > timedelta(days=account.session_ttl_days):
+        return False
+    return now - record.created_at <= timedelta(days=config.absolute_lifetime_days)
+
+
+def create_session(
+    db: OrmSession,
+    account: Account,
+    *,
+    token: str,
+    ip_address: str | None,
+    user_agent: str | None,
+    client_hints: Mapping[str, str],
+    auth_methods: list[str],
+    geo: GeoLocator,
+    now: datetime,
+) -> SessionRecord:
+    """Insert a session for a completed sign-in and commit; only the token's hash is stored."""
+    ua = truncate_user_agent(user_agent)
+    location = geo.locate(ip_address)
+    record = SessionRecord(
+        public_id=new_public_id(),
+        account_id=account.id,
+        token_hash=hash_token(token),
+        created_at=now,
+        last_active_at=now,
+        ip_address=ip_address,
+        user_agent=ua,
+        device=describe_device(ua, client_hints).to_dict(),
+        location=location.to_dict() if location else None,
+        auth_methods=auth_methods,
+    )
+    db.add(record)
+    db.commit()
+    logger.info("session %s created for account %d via %s", record.public_id, account.id, "+".join(auth_methods))
+    return record
+
+
+def find_by_token(db: OrmSession, token: str) -> tuple[SessionRecord, Account] | None:
+    """Return the unrevoked session whose token hash matches, with its account."""
+    row = db.execute(
+        select(SessionRecord, Account)
+        .join(Account, Account.id == SessionRecord.account_id)
+        .where(SessionRecord.token_hash == hash_token(token), SessionRecord.revoked_at.is_(None))
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def touch(db: OrmSession, record: SessionRecord, now: datetime, interval_seconds: int) -> None:
+    """Record activity, writing at most once per `interval_seconds` so list ETags stay stable."""
+    if now - record.last_active_at < timedelta(seconds=interval_seconds):
+        return
+    # Conditional on the session still being unrevoked, so a concurrent revoke is never undone.
+    result = db.execute(
+        update(SessionRecord)
+        .where(SessionRecord.id == record.id, SessionRecord.revoked_at.is_(None))
+        .values(last_active_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.commit()
+    if result.rowcount:
+        record.last_active_at = now
+
+
+def list_live(db: OrmSession, account: Account, config: ServerConfig, now: datetime) -> list[SessionRecord]:
+    records = db.scalars(
+        select(SessionRecord).where(SessionRecord.account_id == account.id, SessionRecord.revoked_at.is_(None))
+    ).all()
+    return [r for r in records if is_live(r, account, config, now)]
+
+
+def find_live(
+    db: OrmSession, account: Account, public_id: str, config: ServerConfig, now: datetime
+) -> SessionRecord | None:
+    """Return the account's live session with this public id; another account's session is None."""
+    record = db.scalar(
+        select(SessionRecord).where(SessionRecord.account_id == account.id, SessionRecord.public_id == public_id)
+    )
+    return record if record is not None and is_live(record, account, config, now) else None
+
+
+def revoke(db: OrmSession, session_ids: list[int], now: datetime) -> int:
+    """Revoke sessions that are still unrevoked, commit, and return how many changed."""
+    if not session_ids:
+        return 0
+    result = db.execute(
+        update(SessionRecord)
+        .where(SessionRecord.id.in_(session_ids), SessionRecord.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.commit()
+    return result.rowcount
+
+
+def to_schema(record: SessionRecord, current_id: int, now: datetime, active_days: int) -> schemas.Session:
+    """Build the public view of a session as seen from the session `current_id`."""
+    current = record.id == current_id
+    if current:
+        status = "current"
+    elif now - record.last_active_at <= timedelta(days=active_days):
+        status = "active"
+    else:
+        status = "inactive"
+    return schemas.Session(
+        id=record.public_id,
+        current=current,
+        status=status,
+        created_at=record.created_at,
+        last_active_at=record.last_active_at,
+        ip_address=record.ip_address,
+        location=schemas.Location(**(record.location or {})),
+        device=schemas.Device(**record.device),
+        user_agent=record.user_agent,
+        auth_methods=record.auth_methods,
+    )

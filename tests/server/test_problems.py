@@ -1,0 +1,91 @@
+"""Problem documents for routing errors, and the published OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+import pytest
+
+from tests.server.server_support import Api
+
+PROBLEM_KEYS = {"type", "title", "status", "detail"}
+
+
+def test_unknown_route_is_problem(api: Api) -> None:
+    response = api.client.get("/no-such-route")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "not_found"
+
+
+def test_wrong_method_is_problem(api: Api) -> None:
+    response = api.client.put("/sessions")
+    assert response.status_code == 405
+    assert response.json()["type"] == "method_not_allowed"
+
+
+def test_problem_has_rfc9457_members(api: Api) -> None:
+    body = api.login("nobody@example.com", "x").json()
+    assert set(body) == PROBLEM_KEYS
+
+
+def test_validation_problem_names_field(api: Api) -> None:
+    response = api.client.post("/auth/login", json={"email": "", "password": "x"})
+    assert response.json()["detail"].startswith("email:")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"null",
+        b"[]",
+        b'{"email": null, "password": null}',
+        b"\xff\xfe",
+        b'{"email": "a", "password": "' + b"x" * 5000 + b'"}',
+        b"[" * 10_000 + b"]" * 10_000,
+    ],
+)
+def test_bad_login_bodies_are_invalid_request(api: Api, content: bytes) -> None:
+    response = api.client.post("/auth/login", content=content, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["type"] == "invalid_request"
+
+
+def test_openapi_published(api: Api) -> None:
+    response = httpx.get(f"{api.server.url}/openapi.json")
+    assert response.status_code == 200
+    assert "/api/v1/sessions/{session_id}" in response.json()["paths"]
+
+
+def test_openapi_documents_problem_responses(api: Api) -> None:
+    spec = httpx.get(f"{api.server.url}/openapi.json").json()
+    responses = spec["paths"]["/api/v1/auth/login"]["post"]["responses"]
+    assert set(responses) == {"200", "401", "422", "429"}
+    assert "application/problem+json" in responses["429"]["content"]
+
+
+def test_openapi_declares_session_model(api: Api) -> None:
+    spec = httpx.get(f"{api.server.url}/openapi.json").json()
+    assert "auth_methods" in spec["components"]["schemas"]["Session"]["properties"]
+
+
+def test_openapi_has_no_default_validation_schema(api: Api) -> None:
+    spec = httpx.get(f"{api.server.url}/openapi.json").json()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_openapi_refs_resolve(api: Api) -> None:
+    spec = httpx.get(f"{api.server.url}/openapi.json").json()
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(spec)))
+    assert refs <= set(spec["components"]["schemas"])
+
+
+def test_long_session_id_not_echoed_whole(api: Api) -> None:
+    api.create_account("long-id@example.com")
+    token = api.sign_in("long-id@example.com")["access_token"]
+    response = api.delete("/sessions/" + "a" * 5000, token)
+    assert response.status_code == 404
+    assert len(response.json()["detail"]) < 200

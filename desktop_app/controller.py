@@ -1,0 +1,410 @@
+"""Wiring between the window, the dialogs and the worker thread.
+
+Every network and keyring call goes through `TaskRunner.submit`, so it runs on the
+worker thread; the callbacks here run on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox
+
+from .api import errors
+from .api.client import SessionsClient, normalize_server_url
+from .api.models import Authenticated, MfaRequired, SessionList
+from .core.credentials import KeyringUnavailable, TokenStore
+from .settings import EMAIL, SERVER_URL, Settings
+from .ui.main_window import MainWindow
+from .ui.signin import MfaDialog, SignInDialog
+from .ui.worker import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+class DemoAccount:
+    """Demo account details for the sign-in hint; `current_code` returns the live TOTP code."""
+
+    def __init__(self, server_url: str, email: str, password: str, current_code: Callable[[], str]) -> None:
+        self.server_url = server_url
+        self.email = email
+        self.password = password
+        self.current_code = current_code
+
+
+class AppController(QObject):
+    """sig_signed_in(email) after sign-in; sig_sessions_applied() after the table changed."""
+
+    sig_signed_in = Signal(str)
+    sig_sessions_applied = Signal()
+
+    def __init__(
+        self,
+        window: MainWindow,
+        runner: TaskRunner,
+        settings: Settings,
+        token_store: TokenStore,
+        *,
+        server_url: str | None = None,
+        remember_sign_in: bool = True,
+        client_factory: Callable[..., SessionsClient] = SessionsClient,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.runner = runner
+        self.settings = settings
+        self.token_store = token_store
+        self.client_factory = client_factory
+        self.server_url_override = server_url
+        self.remember_sign_in = remember_sign_in
+        self.demo: DemoAccount | None = None
+
+        self.client: SessionsClient | None = None
+        self._sign_in_client: SessionsClient | None = None  # the client of the sign-in in progress
+        self.email = ""
+        self.etag: str | None = None
+        self.refreshing = False
+        self.sign_in_dialog: SignInDialog | None = None
+        self.mfa_dialog: MfaDialog | None = None
+        self._demo_hint_timer = QTimer(self)
+        self._demo_hint_timer.setInterval(1000)
+        self._demo_hint_timer.timeout.connect(self._update_demo_hint)
+
+        window.sig_refresh_requested.connect(self.refresh)
+        window.sig_revoke_requested.connect(self.revoke)
+        window.sig_revoke_others_requested.connect(self.revoke_others)
+        window.sig_sign_out_requested.connect(self.sign_out)
+        window.sig_sign_in_requested.connect(self.open_sign_in)
+
+    # Start-up
+
+    def start(self) -> None:
+        """Reuse the stored sign-in when there is one, else ask the user to sign in."""
+        server_url = self.server_url_override or self.settings.get(SERVER_URL)
+        email = self.settings.get(EMAIL)
+        if not (self.remember_sign_in and server_url and email):
+            self.open_sign_in()
+            return
+        try:
+            server_url = normalize_server_url(server_url)
+        except errors.InsecureServerUrl as exc:
+            self.open_sign_in(exc.message)
+            return
+
+        self.window.set_status(self.tr("Reading your saved sign-in…"))
+        self.runner.submit(
+            lambda: self.token_store.load(server_url, email),
+            lambda token: self._on_token_loaded(server_url, email, token),
+            self._on_token_load_failed,
+        )
+
+    def start_demo(self, demo: DemoAccount) -> None:
+        self.demo = demo
+        self.window.set_status(self.tr("Demo server ready at %1. Sign in with the demo account.").replace("%1", demo.server_url))
+        self.open_sign_in()
+
+    def _on_token_loaded(self, server_url: str, email: str, token: str | None) -> None:
+        if not token:
+            self.open_sign_in()
+            return
+        log.info("Using the saved sign-in for %s on %s", email, server_url)
+        self._use_client(self.client_factory(server_url, token), email)
+
+    def _on_token_load_failed(self, error: Exception) -> None:
+        self.window.set_notice(self._keyring_warning())
+        self.open_sign_in()
+
+    def shutdown(self) -> None:
+        """Stop the worker thread, then close the HTTP connections it used."""
+        self._demo_hint_timer.stop()
+        self.runner.shutdown()
+        for client in (self.client, self._sign_in_client):
+            if client is not None:
+                client.close()
+        self.client = None
+        self._sign_in_client = None
+
+    # Sign-in dialogs
+
+    def open_sign_in(self, error: str = "") -> None:
+        if self.sign_in_dialog is None:
+            dialog = SignInDialog(self.window)
+            dialog.sig_submitted.connect(self._submit_sign_in)
+            dialog.rejected.connect(self._on_sign_in_cancelled)
+            self.sign_in_dialog = dialog
+        dialog = self.sign_in_dialog
+
+        if self.demo:
+            dialog.prefill(self.demo.server_url, self.demo.email, self.demo.password)
+            self._demo_hint_timer.start()
+            self._update_demo_hint()
+        else:
+            dialog.prefill(self.server_url_override or self.settings.get(SERVER_URL), self.settings.get(EMAIL))
+        dialog.set_busy(False)
+        dialog.show_error(error)
+        dialog.open()
+
+    def _update_demo_hint(self) -> None:
+        if not self.demo:
+            return
+        code = self.demo.current_code()
+        spaced = f"{code[:3]} {code[3:]}"
+        if self.sign_in_dialog and self.sign_in_dialog.isVisible():
+            self.sign_in_dialog.show_hint(
+                self.tr("Demo account: %1, password %2. Authenticator code now: %3 (it changes every 30 s).")
+                .replace("%1", self.demo.email)
+                .replace("%2", self.demo.password)
+                .replace("%3", spaced)
+            )
+        if self.mfa_dialog and self.mfa_dialog.isVisible():
+            self.mfa_dialog.show_hint(self.tr("Demo authenticator code now: %1").replace("%1", spaced))
+
+    def _on_sign_in_cancelled(self) -> None:
+        if self.client is None:
+            self._demo_hint_timer.stop()
+            self.window.set_status(self.tr("Not signed in. Use Account → Sign in to start watching your sessions."))
+
+    def _submit_sign_in(self, server_url: str, email: str, password: str) -> None:
+        dialog = self.sign_in_dialog
+        assert dialog is not None
+        try:
+            client = self.client_factory(server_url)
+        except errors.InsecureServerUrl as exc:
+            dialog.show_error(exc.message)
+            return
+        self._replace_sign_in_client(client)
+        dialog.set_busy(True)
+        log.info("Signing in as %s on %s", email, client.server_url)
+        self.runner.submit(
+            lambda: client.login(email, password),
+            lambda result: self._on_login_result(client, email, result),
+            self._on_sign_in_error,
+        )
+
+    def _replace_sign_in_client(self, client: SessionsClient | None) -> None:
+        old, self._sign_in_client = self._sign_in_client, client
+        if old is not None and old is not self.client:
+            self.runner.submit(old.close)
+
+    def _on_login_result(self, client: SessionsClient, email: str, result: Authenticated | MfaRequired) -> None:
+        assert self.sign_in_dialog is not None
+        self.sign_in_dialog.clear_password()
+        if isinstance(result, Authenticated):
+            self.sign_in_dialog.accept()
+            self._signed_in(client, email, result)
+            return
+
+        self.sign_in_dialog.hide()
+        dialog = MfaDialog(self.window)
+        dialog.sig_submitted.connect(lambda code: self._submit_code(client, email, result, code))
+        dialog.rejected.connect(self._on_mfa_cancelled)
+        self.mfa_dialog = dialog
+        self._update_demo_hint()
+        dialog.open()
+        dialog.clear_code()
+
+    def _on_sign_in_error(self, error: Exception) -> None:
+        assert self.sign_in_dialog is not None
+        self.sign_in_dialog.set_busy(False)
+        self.sign_in_dialog.show_error(_message(error))
+        if isinstance(error, errors.InvalidCredentials) and not self.demo:
+            self.sign_in_dialog.clear_password()
+
+    def _submit_code(self, client: SessionsClient, email: str, challenge: MfaRequired, code: str) -> None:
+        assert self.mfa_dialog is not None
+        self.mfa_dialog.set_busy(True)
+        self.runner.submit(
+            lambda: client.verify_mfa(challenge.mfa_token, code),
+            lambda result: self._on_code_accepted(client, email, result),
+            self._on_code_error,
+        )
+
+    def _on_code_accepted(self, client: SessionsClient, email: str, result: Authenticated) -> None:
+        dialog, self.mfa_dialog = self.mfa_dialog, None
+        if dialog:
+            dialog.done(MfaDialog.DialogCode.Accepted)
+        self._signed_in(client, email, result)
+
+    def _on_code_error(self, error: Exception) -> None:
+        dialog = self.mfa_dialog
+        if dialog is None:
+            return
+        if isinstance(error, errors.MfaExpired):
+            self.mfa_dialog = None
+            dialog.done(MfaDialog.DialogCode.Accepted)
+            self.open_sign_in(_message(error))
+            return
+        dialog.set_busy(False)
+        dialog.show_error(_message(error))
+        dialog.clear_code()
+
+    def _on_mfa_cancelled(self) -> None:
+        self.mfa_dialog = None
+        self.open_sign_in()
+
+    # Signed in
+
+    def _signed_in(self, client: SessionsClient, email: str, result: Authenticated) -> None:
+        log.info("Signed in as %s on %s (session %s)", email, client.server_url, result.session.id if result.session else "?")
+        self._demo_hint_timer.stop()
+        self._sign_in_client = None
+        if self.remember_sign_in:
+            self.settings.set(SERVER_URL, client.server_url)
+            self.settings.set(EMAIL, email)
+            server_url, token = client.server_url, result.access_token
+            self.runner.submit(
+                lambda: self.token_store.save(server_url, email, token),
+                None,
+                lambda error: self.window.set_notice(self._keyring_warning()),
+            )
+        self._use_client(client, email)
+        self.sig_signed_in.emit(email)
+
+    def _use_client(self, client: SessionsClient, email: str) -> None:
+        self.client = client
+        self.email = email
+        self.etag = None
+        self.window.set_signed_in(True, email)
+        self.refresh()
+
+    def _keyring_warning(self) -> str:
+        return self.tr(
+            "Session Guard cannot remember your sign-in: no secure keyring is available on this computer. "
+            "You stay signed in until you quit."
+        )
+
+    # Sessions
+
+    def refresh(self) -> None:
+        """Fetch the sessions list; one request in flight at a time."""
+        client = self.client
+        if client is None or self.refreshing:
+            return
+        self.refreshing = True
+        etag = self.etag
+        self.runner.submit(lambda: client.list_sessions(etag), self._on_sessions, self._on_refresh_error)
+
+    def _on_sessions(self, result: SessionList | None) -> None:
+        self.refreshing = False
+        checked = datetime.now().strftime("%H:%M")
+        if result is not None:
+            self.etag = result.etag
+            self.window.model.apply(result)
+        count = self.window.model.rowCount()
+        sessions = self.tr("1 session") if count == 1 else self.tr("%1 sessions").replace("%1", str(count))
+        self.window.set_status(self.tr("%1 · checked %2").replace("%1", sessions).replace("%2", checked))
+        self.sig_sessions_applied.emit()
+
+    def _on_refresh_error(self, error: Exception) -> None:
+        self.refreshing = False
+        if isinstance(error, errors.Unauthorized):
+            self._session_ended()
+            return
+        log.warning("Refreshing the sessions failed: %s", error)
+        self.window.set_status(self.tr("Could not update the list: %1").replace("%1", _message(error)))
+
+    def revoke(self, session_id: str) -> None:
+        client = self.client
+        if client is None:
+            return
+        log.info("Signing out session %s", session_id)
+        self.runner.submit(
+            lambda: client.revoke_session(session_id),
+            lambda _: self._on_revoked(session_id),
+            lambda error: self._on_revoke_error(session_id, error),
+        )
+
+    def _on_revoked(self, session_id: str) -> None:
+        self.window.model.remove(session_id)
+        self.etag = None
+        self.window.set_status(self.tr("Session signed out. That device must sign in again."))
+
+    def _on_revoke_error(self, session_id: str, error: Exception) -> None:
+        if isinstance(error, errors.SessionNotFound):
+            self.window.model.remove(session_id)
+            self.etag = None
+            self.window.set_status(self.tr("That session had already ended."))
+            return
+        if isinstance(error, errors.Unauthorized):
+            self._session_ended()
+            return
+        self.window.show_message(self.tr("Could not sign out the session"), _message(error), QMessageBox.Icon.Warning)
+
+    def revoke_others(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        log.info("Signing out all other sessions")
+        self.runner.submit(client.revoke_other_sessions, self._on_revoked_others, self._on_revoke_others_error)
+
+    def _on_revoked_others(self, count: int) -> None:
+        for session in self.window.model.sessions():
+            if not session.current:
+                self.window.model.remove(session.id)
+        self.etag = None
+        ended = self.tr("Signed out 1 other session.") if count == 1 else self.tr("Signed out %1 other sessions.").replace("%1", str(count))
+        text = ended + " " + self.tr("Those devices must sign in again with password and 2FA.")
+        self.window.show_message(self.tr("Other sessions signed out"), text)
+        self.refresh()
+
+    def _on_revoke_others_error(self, error: Exception) -> None:
+        if isinstance(error, errors.Unauthorized):
+            self._session_ended()
+            return
+        self.window.show_message(self.tr("Could not sign out the other sessions"), _message(error), QMessageBox.Icon.Warning)
+
+    # Signing out of the app
+
+    def sign_out(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        log.info("Signing out of %s", client.server_url)
+        # Tasks run in order, so the logout request goes out before the client is closed.
+        self.runner.submit(client.logout, lambda _: self._on_logged_out(None), self._on_logged_out)
+        self._forget_sign_in()
+
+    def _on_logged_out(self, error: Exception | None) -> None:
+        if error is None or isinstance(error, errors.Unauthorized):
+            self.window.set_status(self.tr("Signed out. This computer's session has ended on the server."))
+        else:
+            self.window.set_status(
+                self.tr("Signed out here, but the server could not be told (%1). End the session from another device.")
+                .replace("%1", _message(error))
+            )
+        self.open_sign_in()
+
+    def _session_ended(self) -> None:
+        log.info("The app's own session ended on the server")
+        self._forget_sign_in()
+        text = self.tr(
+            "Session Guard's own session was signed out from another device or has expired. Sign in again to keep watching."
+        )
+        self.window.set_status(text)
+        self.open_sign_in(text)
+
+    def _forget_sign_in(self) -> None:
+        """Drop the client, the list and the stored token."""
+        client, email = self.client, self.email
+        self.client = None
+        self.etag = None
+        self.refreshing = False
+        if client is not None:
+            self.runner.submit(client.close)
+        self.window.model.clear()
+        self.window.set_signed_in(False)
+        if client is not None and self.remember_sign_in:
+            server_url = client.server_url
+            self.runner.submit(lambda: self.token_store.delete(server_url, email), None, lambda error: None)
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, errors.ApiError):
+        return error.message
+    if isinstance(error, KeyringUnavailable):
+        return "No secure keyring is available."
+    log.error("Unexpected error: %r", error)
+    return f"Unexpected error: {type(error).__name__}"

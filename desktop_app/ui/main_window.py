@@ -1,0 +1,310 @@
+"""Main window: the Active Sessions table, its row menu, the toolbar and the details pane.
+
+The window turns user actions into signals after any confirmation; the controller
+does the network work and calls back into the window with the results.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QWidget,
+)
+
+from .. import APP_NAME
+from ..api.models import Session
+from ..core import labels
+from .delegates import ActionsDelegate, BadgeDelegate
+from .details import DetailsPane
+from .sessions_model import Column, Role, SessionsModel
+from .sessions_proxy import SessionsProxy
+
+TIME_LABEL_REFRESH_MS = 30_000
+
+
+class MainWindow(QMainWindow):
+    """Signals carry what the user confirmed:
+
+    sig_refresh_requested(), sig_revoke_requested(session_id),
+    sig_revoke_others_requested(), sig_sign_in_requested(), sig_sign_out_requested(),
+    sig_quit_requested().
+    """
+
+    sig_refresh_requested = Signal()
+    sig_revoke_requested = Signal(str)
+    sig_revoke_others_requested = Signal()
+    sig_sign_out_requested = Signal()
+    sig_sign_in_requested = Signal()
+    sig_quit_requested = Signal()
+
+    def __init__(self, model: SessionsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(APP_NAME)
+        self.resize(980, 560)
+        self.model = model
+        self.proxy = SessionsProxy(self)
+        self.proxy.setSourceModel(model)
+        self.confirmation: QMessageBox | None = None
+        self.row_menu: QMenu | None = None
+
+        self._build_actions()
+        self._build_table()
+        self._build_layout()
+
+        self._time_labels = QTimer(self)
+        self._time_labels.setInterval(TIME_LABEL_REFRESH_MS)
+        self._time_labels.timeout.connect(model.refresh_times)
+        self._time_labels.start()
+
+        self.set_signed_in(False)
+
+    # Construction
+
+    def _build_actions(self) -> None:
+        self.refresh_action = QAction(self.tr("&Refresh"), self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.setShortcuts([QKeySequence("Ctrl+R"), QKeySequence(QKeySequence.StandardKey.Refresh)])
+        self.refresh_action.triggered.connect(self.sig_refresh_requested)
+
+        self.revoke_others_action = QAction(self.tr("Sign out all &other sessions…"), self)
+        self.revoke_others_action.triggered.connect(self.confirm_revoke_others)
+
+        self.sign_in_action = QAction(self.tr("Sign &in…"), self)
+        self.sign_in_action.triggered.connect(self.sig_sign_in_requested)
+
+        self.sign_out_action = QAction(self.tr("Sign &out of Session Guard"), self)
+        self.sign_out_action.triggered.connect(self.sig_sign_out_requested)
+
+        self.quit_action = QAction(self.tr("&Quit"), self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.sig_quit_requested)
+
+        account_menu = self.menuBar().addMenu(self.tr("&Account"))
+        account_menu.addAction(self.refresh_action)
+        account_menu.addAction(self.revoke_others_action)
+        account_menu.addSeparator()
+        account_menu.addAction(self.sign_in_action)
+        account_menu.addAction(self.sign_out_action)
+        account_menu.addAction(self.quit_action)
+
+        toolbar = QToolBar(self.tr("Actions"), self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.refresh_action)
+        toolbar.addAction(self.revoke_others_action)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def _build_table(self) -> None:
+        table = QTableView(self)
+        table.setObjectName("sessionsTable")
+        table.setAccessibleName(self.tr("Active sessions"))
+        table.setAccessibleDescription(self.tr("Every device signed in to the account. Open a row's menu to sign it out."))
+        table.setModel(self.proxy)
+        table.setSortingEnabled(True)
+        table.sortByColumn(Column.LAST_ACTIVE, Qt.SortOrder.DescendingOrder)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setMouseTracking(True)
+        table.verticalHeader().hide()
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(34)
+
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(Column.DEVICE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(Column.LOCATION, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(Column.LAST_ACTIVE, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(Column.STATUS, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(Column.ACTIONS, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(Column.STATUS, 110)
+        header.resizeSection(Column.ACTIONS, 44)
+        header.setHighlightSections(False)
+
+        self.badge_delegate = BadgeDelegate(table)
+        self.actions_delegate = ActionsDelegate(table)
+        table.setItemDelegateForColumn(Column.STATUS, self.badge_delegate)
+        table.setItemDelegateForColumn(Column.ACTIONS, self.actions_delegate)
+        self.actions_delegate.sig_menu_requested.connect(self._open_row_menu_at)
+
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._on_context_menu)
+        table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.model.dataChanged.connect(self._on_data_changed)
+        self.table = table
+
+    def _build_layout(self) -> None:
+        self.details = DetailsPane(self)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([400, 160])
+        self.setCentralWidget(splitter)
+
+        self.status_label = QLabel()
+        self.status_label.setObjectName("statusLabel")
+        self.statusBar().addWidget(self.status_label, 1)
+        self.notice_label = QLabel()
+        self.notice_label.setObjectName("noticeLabel")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.hide()
+        self.statusBar().addPermanentWidget(self.notice_label, 1)
+
+    # State shown by the controller
+
+    def set_signed_in(self, signed_in: bool, account: str = "") -> None:
+        for action in (self.refresh_action, self.revoke_others_action, self.sign_out_action):
+            action.setEnabled(signed_in)
+        self.sign_in_action.setEnabled(not signed_in)
+        title = f"{account} — {APP_NAME}" if signed_in and account else APP_NAME
+        self.setWindowTitle(title)
+
+    def set_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def set_notice(self, text: str) -> None:
+        """Show a lasting warning beside the status, such as a sign-in that cannot be remembered."""
+        self.notice_label.setText(text)
+        self.notice_label.setToolTip(text)
+        self.notice_label.setVisible(bool(text))
+
+    def show_message(self, title: str, text: str, icon: QMessageBox.Icon = QMessageBox.Icon.Information) -> QMessageBox:
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
+    def selected_session(self) -> Session | None:
+        index = self.table.currentIndex()
+        return index.data(Role.SESSION) if index.isValid() else None
+
+    def select_session(self, session_id: str) -> bool:
+        row = self.model.row_of(session_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.scrollTo(index)
+        return True
+
+    # Row menu
+
+    def build_row_menu(self, session: Session) -> QMenu:
+        """Build the menu that right-click and the "…" button both open."""
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        sign_out = menu.addAction(self.tr("Sign out this session…"))
+        sign_out.setObjectName("signOutSession")
+        if session.current:
+            sign_out.setEnabled(False)
+            reason = menu.addAction(
+                self.tr("This is the session Session Guard is using. Use Account → Sign out to end it.")
+            )
+            reason.setObjectName("currentSessionReason")
+            reason.setEnabled(False)
+        else:
+            sign_out.triggered.connect(lambda: self.confirm_revoke(session))
+        menu.addSeparator()
+        copy_ip = menu.addAction(self.tr("Copy IP address"))
+        copy_ip.setObjectName("copyIp")
+        copy_ip.setEnabled(bool(session.ip_address))
+        copy_ip.triggered.connect(lambda: QGuiApplication.clipboard().setText(session.ip_address))
+        details = menu.addAction(self.tr("Details"))
+        details.setObjectName("showDetails")
+        details.triggered.connect(lambda: self.select_session(session.id))
+        return menu
+
+    def _on_context_menu(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        if index.isValid():
+            self._open_row_menu_at(index, self.table.viewport().mapToGlobal(position))
+
+    def _open_row_menu_at(self, index: QModelIndex, global_position: QPoint) -> None:
+        session = index.data(Role.SESSION)
+        if session is None:
+            return
+        self.select_session(session.id)
+        self.row_menu = self.build_row_menu(session)
+        self.row_menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.row_menu.popup(global_position)
+
+    # Confirmations
+
+    def _confirm(self, title: str, text: str, informative: str, accept_text: str, on_accept) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText(informative)
+        accept = box.addButton(accept_text, QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def finished() -> None:
+            if box.clickedButton() is accept:
+                on_accept()
+            if self.confirmation is box:
+                self.confirmation = None
+
+        box.finished.connect(finished)
+        self.confirmation = box
+        box.open()
+        return box
+
+    def confirm_revoke(self, session: Session) -> QMessageBox:
+        device = labels.device_label(session.device)
+        place = labels.location_label(session)
+        return self._confirm(
+            self.tr("Sign out this session?"),
+            self.tr("Sign out %1 (%2)?").replace("%1", device).replace("%2", place),
+            self.tr("That device loses access at once and must sign in again with password and 2FA."),
+            self.tr("Sign out"),
+            lambda: self.sig_revoke_requested.emit(session.id),
+        )
+
+    def confirm_revoke_others(self) -> QMessageBox:
+        others = sum(1 for session in self.model.sessions() if not session.current)
+        return self._confirm(
+            self.tr("Sign out all other sessions?"),
+            self.tr("Sign out every device except this one?")
+            if others != 1
+            else self.tr("Sign out the one other device?"),
+            self.tr(
+                "Every other device, browser and app loses access at once and must sign in again "
+                "with password and 2FA. Session Guard stays signed in."
+            ),
+            self.tr("Sign out all others"),
+            self.sig_revoke_others_requested.emit,
+        )
+
+    # Events
+
+    def _on_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self.details.show_session(current.data(Role.SESSION) if current.isValid() else None)
+
+    def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        # Time labels change every 30 s; the details pane only needs a changed record.
+        if top_left.column() > Column.LOCATION:
+            return
+        current = self.proxy.mapToSource(self.table.currentIndex())
+        if current.isValid() and top_left.row() <= current.row() <= bottom_right.row():
+            self.details.show_session(current.data(Role.SESSION))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.sig_quit_requested.emit()
+        event.accept()

@@ -1,0 +1,220 @@
+"""Table model of the account's sessions, updated by session id."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from ..api.models import Session, SessionList
+from ..core import labels
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Column(enum.IntEnum):
+    DEVICE = 0
+    LOCATION = 1
+    LAST_ACTIVE = 2
+    STATUS = 3
+    ACTIONS = 4
+
+
+class Role(enum.IntEnum):
+    SESSION = Qt.ItemDataRole.UserRole + 1  # the Session record
+    SORT = Qt.ItemDataRole.UserRole + 2  # raw value for sorting
+    STATUS = Qt.ItemDataRole.UserRole + 3  # status label of the badge
+    SESSION_ID = Qt.ItemDataRole.UserRole + 4
+    CURRENT = Qt.ItemDataRole.UserRole + 5  # bool: the app's own session
+
+
+_STATUS_ORDER = {
+    labels.STATUS_CURRENT: 0,
+    labels.STATUS_ACTIVE_NOW: 1,
+    labels.STATUS_ACTIVE: 2,
+    labels.STATUS_INACTIVE: 3,
+}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class SessionsModel(QAbstractTableModel):
+    """Rows of `Session` records keyed by id.
+
+    `apply()` inserts, removes and changes rows by id instead of resetting, so the
+    view keeps its selection and scroll position.
+    """
+
+    def __init__(self, parent=None, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        super().__init__(parent)
+        self._sessions: list[Session] = []
+        self._rows: dict[str, int] = {}
+        self._clock = clock
+        self._skew = timedelta(0)
+        self._headers = {
+            Column.DEVICE: self.tr("Device & browser"),
+            Column.LOCATION: self.tr("Location & OS"),
+            Column.LAST_ACTIVE: self.tr("Last active"),
+            Column.STATUS: self.tr("Status"),
+            Column.ACTIONS: "",
+        }
+
+    # Qt model interface
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._sessions)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(Column):
+            return self._headers[Column(section)]
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._sessions):
+            return None
+        session = self._sessions[index.row()]
+        column = Column(index.column())
+
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(session, column)
+        if role == Role.SORT:
+            return self._sort_value(session, column)
+        if role == Role.SESSION:
+            return session
+        if role == Role.SESSION_ID:
+            return session.id
+        if role == Role.CURRENT:
+            return session.current
+        if role == Role.STATUS:
+            return labels.status_label(session, self.server_now())
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(session, column)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            if column == Column.ACTIONS:
+                return self.tr("Actions for %s") % labels.device_label(session.device)
+            return self._display(session, column)
+        return None
+
+    # Reading
+
+    def server_now(self) -> datetime:
+        """Return the current time on the server's clock."""
+        return self._clock() + self._skew
+
+    def session_at(self, row: int) -> Session:
+        return self._sessions[row]
+
+    def row_of(self, session_id: str) -> int | None:
+        return self._rows.get(session_id)
+
+    def sessions(self) -> tuple[Session, ...]:
+        return tuple(self._sessions)
+
+    # Updating
+
+    def apply(self, session_list: SessionList) -> None:
+        """Bring the rows in line with `session_list`, keyed by session id."""
+        self._skew = session_list.server_time - self._clock()
+        incoming = {session.id: session for session in session_list.sessions}
+
+        for session_id in [s.id for s in self._sessions if s.id not in incoming]:
+            self.remove(session_id)
+
+        changed_rows = []
+        for row, old in enumerate(self._sessions):
+            new = incoming[old.id]
+            if new != old:
+                self._sessions[row] = new
+                changed_rows.append(row)
+        for first, last in _runs(changed_rows):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
+
+        added = [session for session in session_list.sessions if session.id not in self._rows]
+        if added:
+            start = len(self._sessions)
+            self.beginInsertRows(QModelIndex(), start, start + len(added) - 1)
+            self._sessions.extend(added)
+            for offset, session in enumerate(added):
+                self._rows[session.id] = start + offset
+            self.endInsertRows()
+
+        self.refresh_times()
+
+    def remove(self, session_id: str) -> bool:
+        row = self._rows.get(session_id)
+        if row is None:
+            return False
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._sessions[row]
+        self._rows = {session.id: index for index, session in enumerate(self._sessions)}
+        self.endRemoveRows()
+        return True
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._sessions = []
+        self._rows = {}
+        self.endResetModel()
+
+    def refresh_times(self) -> None:
+        """Re-render the time-dependent cells ("Active now", "5 minutes ago", badges)."""
+        if self._sessions:
+            last = len(self._sessions) - 1
+            self.dataChanged.emit(self.index(0, Column.LAST_ACTIVE), self.index(last, Column.STATUS))
+
+    # Cell contents
+
+    def _display(self, session: Session, column: Column) -> str | None:
+        if column == Column.DEVICE:
+            return labels.device_label(session.device)
+        if column == Column.LOCATION:
+            return labels.location_label(session)
+        if column == Column.LAST_ACTIVE:
+            return labels.last_active_label(session.last_active_at, self.server_now())
+        if column == Column.STATUS:
+            return labels.status_text(labels.status_label(session, self.server_now()))
+        return None
+
+    def _sort_value(self, session: Session, column: Column) -> Any:
+        if column == Column.DEVICE:
+            return labels.device_label(session.device).casefold()
+        if column == Column.LOCATION:
+            return labels.location_label(session).casefold()
+        if column == Column.LAST_ACTIVE:
+            return session.last_active_at.timestamp()
+        if column == Column.STATUS:
+            return _STATUS_ORDER[labels.status_label(session, self.server_now())]
+        return 0
+
+    def _tooltip(self, session: Session, column: Column) -> str | None:
+        if column == Column.LAST_ACTIVE:
+            return session.last_active_at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+        if column == Column.LOCATION:
+            return session.ip_address
+        if column == Column.ACTIONS:
+            return self.tr("More actions")
+        return None
+
+
+def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """Group sorted row numbers into (first, last) runs of consecutive rows."""
+    runs: list[tuple[int, int]] = []
+    for row in rows:
+        if runs and runs[-1][1] == row - 1:
+            runs[-1] = (runs[-1][0], row)
+        else:
+            runs.append((row, row))
+    return runs

@@ -136,7 +136,9 @@ def _model(device: ua_parser.Device | None, reduced_android: bool, model_hint: s
         return model_hint
     if device is None or reduced_android or device.brand == "Spider":
         return None
-    if device.model in (None, "", "Other"):
+    # ua-parser names some generic devices by their class ("Smartphone" for Firefox
+    # on Android), which the device type already says.
+    if device.model in (None, "", "Other", "Smartphone", "Tablet", "Generic Smartphone", "Generic Tablet"):
         return None
     return device.model
 

@@ -44,6 +44,12 @@ CASES = [
         ANDROID_TABLET, {}, Device("Chrome", "130", "Android", "14", "tablet", "SM-X710"), id="android-tablet"
     ),
     pytest.param(LINUX_FIREFOX, {}, Device("Firefox", "133", "Linux", None, "desktop", None), id="linux-firefox"),
+    pytest.param(
+        "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0",
+        {},
+        Device("Firefox", "133", "Android", "14", "mobile", None),
+        id="android-firefox-generic-model",
+    ),
     pytest.param(GOOGLEBOT, {}, Device("Googlebot", "2", None, None, "bot", None), id="googlebot"),
     pytest.param(
         "SessionGuard/0.1.0 (X11; Linux x86_64)",

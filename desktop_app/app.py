@@ -6,10 +6,23 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import APP_NAME, __version__
 
 log = logging.getLogger(__name__)
+
+DEMO_POLL_INTERVAL = 10.0
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds: {text!r}") from None
+    if value < 5:
+        raise argparse.ArgumentTypeError(f"must be at least 5 seconds, got {text}")
+    return value
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -19,6 +32,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--server", metavar="URL", help="Sessions API server, for example https://accounts.example.com (default: the last one used)")
     parser.add_argument("--demo", action="store_true", help="start a local demo server with a demo account and sign in to it")
+    parser.add_argument(
+        "--demo-interval",
+        metavar="SECONDS",
+        type=_positive_seconds,
+        default=45.0,
+        help="with --demo, seconds between simulated sign-ins from other devices (default: 45)",
+    )
+    parser.add_argument("--minimized", action="store_true", help="start in the system tray without showing the window")
     parser.add_argument("--debug", action="store_true", help="log debug messages")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser.parse_args(argv)
@@ -31,51 +52,84 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Qt is imported after argument parsing so --help and --version stay fast.
+    import platformdirs
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
     from . import i18n
-
     from .controller import AppController
     from .core.credentials import TokenStore
     from .settings import Settings
+    from .ui.icons import icon
     from .ui.main_window import MainWindow
     from .ui.sessions_model import SessionsModel
+    from .ui.single_instance import SingleInstance
+    from .ui.tray import Tray
     from .ui.worker import TaskRunner
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("Session Guard")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(icon("app"))
     app.setQuitOnLastWindowClosed(False)
     i18n.install(QCoreApplication.translate)
 
+    instance = SingleInstance()
+    if not instance.claim():
+        return 0
+
+    demo = None
+    if args.demo:
+        from .demo import DemoEnvironment
+
+        demo = DemoEnvironment()
+        data_dir = demo.folder
+    else:
+        data_dir = Path(platformdirs.user_data_dir("session-guard", appauthor=False))
+
     runner = TaskRunner()
     window = MainWindow(SessionsModel())
+    tray = Tray()
     controller = AppController(
         window,
         runner,
         Settings(),
         TokenStore(),
+        data_dir=data_dir,
+        tray=tray,
         server_url=args.server,
         remember_sign_in=not args.demo,
     )
-    demo = None
 
     def quit_app() -> None:
         log.info("Quitting")
         controller.shutdown()
+        instance.release()
+        tray.icon.hide()
         if demo is not None:
             demo.stop()
         app.quit()
 
+    def on_tray_availability(available: bool) -> None:
+        window.hide_on_close = available
+        if not available and not window.isVisible():
+            window.bring_forward()
+
     window.sig_quit_requested.connect(quit_app)
-    window.show()
+    tray.sig_quit_requested.connect(quit_app)
+    tray.sig_open_requested.connect(window.bring_forward)
+    tray.sig_availability.connect(on_tray_availability)
+    instance.sig_show_requested.connect(window.bring_forward)
+    controller.monitor.alerts.sig_show_session.connect(lambda session_id: _show_session(window, session_id))
+    tray.start()
 
-    if args.demo:
-        from .demo import DemoEnvironment
+    if not args.minimized or tray.available is False:
+        window.show()
 
-        demo = DemoEnvironment()
+    if demo is not None:
+        controller.poller.set_interval(DEMO_POLL_INTERVAL)
+        controller.sig_signed_in.connect(lambda _email: demo.start_visitors(args.demo_interval))
         window.set_status(window.tr("Starting the demo server and signing in its demo devices…"))
         runner.submit(demo.start, controller.start_demo, lambda error: _demo_failed(window, error))
     else:
@@ -83,6 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     log.info("%s %s started", APP_NAME, __version__)
     return app.exec()
+
+
+def _show_session(window, session_id: str) -> None:
+    window.bring_forward()
+    if session_id:
+        window.select_session(session_id)
 
 
 def _demo_failed(window, error: Exception) -> None:

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox
 
 from .api import errors
 from .api.client import SessionsClient, normalize_server_url
-from .api.models import Authenticated, MfaRequired, SessionList
-from .core.credentials import KeyringUnavailable, TokenStore
-from .settings import EMAIL, SERVER_URL, Settings
+from .api.models import Authenticated, MfaRequired
+from .core import familiarity
+from .core.credentials import TokenStore
+from .monitor import SessionMonitor, error_message
+from .settings import EMAIL, POLL_INTERVAL, SERVER_URL, Settings
 from .ui.main_window import MainWindow
+from .ui.poller import Poller
 from .ui.signin import MfaDialog, SignInDialog
+from .ui.tray import Tray
 from .ui.worker import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -36,10 +39,12 @@ class DemoAccount:
 
 
 class AppController(QObject):
-    """sig_signed_in(email) after sign-in; sig_sessions_applied() after the table changed."""
+    """Signs in and out, and hands the signed-in client to the `SessionMonitor`.
+
+    sig_signed_in(email): a sign-in completed or a stored one was reused.
+    """
 
     sig_signed_in = Signal(str)
-    sig_sessions_applied = Signal()
 
     def __init__(
         self,
@@ -48,6 +53,8 @@ class AppController(QObject):
         settings: Settings,
         token_store: TokenStore,
         *,
+        data_dir: Path,
+        tray: Tray | None = None,
         server_url: str | None = None,
         remember_sign_in: bool = True,
         client_factory: Callable[..., SessionsClient] = SessionsClient,
@@ -60,22 +67,22 @@ class AppController(QObject):
         self.client_factory = client_factory
         self.server_url_override = server_url
         self.remember_sign_in = remember_sign_in
+        self.data_dir = data_dir
         self.demo: DemoAccount | None = None
+        self.tray = tray or Tray(self)
+        self.poller = Poller(runner, settings.get(POLL_INTERVAL), parent=self)
+        self.monitor = SessionMonitor(window, runner, self.tray, self.poller, parent=self)
+        self.monitor.sig_unauthorized.connect(self._session_ended)
 
         self.client: SessionsClient | None = None
         self._sign_in_client: SessionsClient | None = None  # the client of the sign-in in progress
         self.email = ""
-        self.etag: str | None = None
-        self.refreshing = False
         self.sign_in_dialog: SignInDialog | None = None
         self.mfa_dialog: MfaDialog | None = None
         self._demo_hint_timer = QTimer(self)
         self._demo_hint_timer.setInterval(1000)
         self._demo_hint_timer.timeout.connect(self._update_demo_hint)
 
-        window.sig_refresh_requested.connect(self.refresh)
-        window.sig_revoke_requested.connect(self.revoke)
-        window.sig_revoke_others_requested.connect(self.revoke_others)
         window.sig_sign_out_requested.connect(self.sign_out)
         window.sig_sign_in_requested.connect(self.open_sign_in)
 
@@ -120,6 +127,7 @@ class AppController(QObject):
     def shutdown(self) -> None:
         """Stop the worker thread, then close the HTTP connections it used."""
         self._demo_hint_timer.stop()
+        self.poller.stop()
         self.runner.shutdown()
         for client in (self.client, self._sign_in_client):
             if client is not None:
@@ -209,7 +217,7 @@ class AppController(QObject):
     def _on_sign_in_error(self, error: Exception) -> None:
         assert self.sign_in_dialog is not None
         self.sign_in_dialog.set_busy(False)
-        self.sign_in_dialog.show_error(_message(error))
+        self.sign_in_dialog.show_error(error_message(error))
         if isinstance(error, errors.InvalidCredentials) and not self.demo:
             self.sign_in_dialog.clear_password()
 
@@ -235,10 +243,10 @@ class AppController(QObject):
         if isinstance(error, errors.MfaExpired):
             self.mfa_dialog = None
             dialog.done(MfaDialog.DialogCode.Accepted)
-            self.open_sign_in(_message(error))
+            self.open_sign_in(error_message(error))
             return
         dialog.set_busy(False)
-        dialog.show_error(_message(error))
+        dialog.show_error(error_message(error))
         dialog.clear_code()
 
     def _on_mfa_cancelled(self) -> None:
@@ -266,9 +274,9 @@ class AppController(QObject):
     def _use_client(self, client: SessionsClient, email: str) -> None:
         self.client = client
         self.email = email
-        self.etag = None
         self.window.set_signed_in(True, email)
-        self.refresh()
+        store = familiarity.store_path(self.data_dir, client.server_url, email)
+        self.monitor.start(client, familiarity.FamiliarityWatcher(store))
 
     def _keyring_warning(self) -> str:
         return self.tr(
@@ -276,85 +284,8 @@ class AppController(QObject):
             "You stay signed in until you quit."
         )
 
-    # Sessions
-
     def refresh(self) -> None:
-        """Fetch the sessions list; one request in flight at a time."""
-        client = self.client
-        if client is None or self.refreshing:
-            return
-        self.refreshing = True
-        etag = self.etag
-        self.runner.submit(lambda: client.list_sessions(etag), self._on_sessions, self._on_refresh_error)
-
-    def _on_sessions(self, result: SessionList | None) -> None:
-        self.refreshing = False
-        checked = datetime.now().strftime("%H:%M")
-        if result is not None:
-            self.etag = result.etag
-            self.window.model.apply(result)
-        count = self.window.model.rowCount()
-        sessions = self.tr("1 session") if count == 1 else self.tr("%1 sessions").replace("%1", str(count))
-        self.window.set_status(self.tr("%1 · checked %2").replace("%1", sessions).replace("%2", checked))
-        self.sig_sessions_applied.emit()
-
-    def _on_refresh_error(self, error: Exception) -> None:
-        self.refreshing = False
-        if isinstance(error, errors.Unauthorized):
-            self._session_ended()
-            return
-        log.warning("Refreshing the sessions failed: %s", error)
-        self.window.set_status(self.tr("Could not update the list: %1").replace("%1", _message(error)))
-
-    def revoke(self, session_id: str) -> None:
-        client = self.client
-        if client is None:
-            return
-        log.info("Signing out session %s", session_id)
-        self.runner.submit(
-            lambda: client.revoke_session(session_id),
-            lambda _: self._on_revoked(session_id),
-            lambda error: self._on_revoke_error(session_id, error),
-        )
-
-    def _on_revoked(self, session_id: str) -> None:
-        self.window.model.remove(session_id)
-        self.etag = None
-        self.window.set_status(self.tr("Session signed out. That device must sign in again."))
-
-    def _on_revoke_error(self, session_id: str, error: Exception) -> None:
-        if isinstance(error, errors.SessionNotFound):
-            self.window.model.remove(session_id)
-            self.etag = None
-            self.window.set_status(self.tr("That session had already ended."))
-            return
-        if isinstance(error, errors.Unauthorized):
-            self._session_ended()
-            return
-        self.window.show_message(self.tr("Could not sign out the session"), _message(error), QMessageBox.Icon.Warning)
-
-    def revoke_others(self) -> None:
-        client = self.client
-        if client is None:
-            return
-        log.info("Signing out all other sessions")
-        self.runner.submit(client.revoke_other_sessions, self._on_revoked_others, self._on_revoke_others_error)
-
-    def _on_revoked_others(self, count: int) -> None:
-        for session in self.window.model.sessions():
-            if not session.current:
-                self.window.model.remove(session.id)
-        self.etag = None
-        ended = self.tr("Signed out 1 other session.") if count == 1 else self.tr("Signed out %1 other sessions.").replace("%1", str(count))
-        text = ended + " " + self.tr("Those devices must sign in again with password and 2FA.")
-        self.window.show_message(self.tr("Other sessions signed out"), text)
-        self.refresh()
-
-    def _on_revoke_others_error(self, error: Exception) -> None:
-        if isinstance(error, errors.Unauthorized):
-            self._session_ended()
-            return
-        self.window.show_message(self.tr("Could not sign out the other sessions"), _message(error), QMessageBox.Icon.Warning)
+        self.monitor.refresh()
 
     # Signing out of the app
 
@@ -373,7 +304,7 @@ class AppController(QObject):
         else:
             self.window.set_status(
                 self.tr("Signed out here, but the server could not be told (%1). End the session from another device.")
-                .replace("%1", _message(error))
+                .replace("%1", error_message(error))
             )
         self.open_sign_in()
 
@@ -383,6 +314,7 @@ class AppController(QObject):
         text = self.tr(
             "Session Guard's own session was signed out from another device or has expired. Sign in again to keep watching."
         )
+        self.tray.notify(self.tr("Session Guard was signed out"), text, critical=True)
         self.window.set_status(text)
         self.open_sign_in(text)
 
@@ -390,8 +322,7 @@ class AppController(QObject):
         """Drop the client, the list and the stored token."""
         client, email = self.client, self.email
         self.client = None
-        self.etag = None
-        self.refreshing = False
+        self.monitor.stop()
         if client is not None:
             self.runner.submit(client.close)
         self.window.model.clear()
@@ -400,11 +331,3 @@ class AppController(QObject):
             server_url = client.server_url
             self.runner.submit(lambda: self.token_store.delete(server_url, email), None, lambda error: None)
 
-
-def _message(error: Exception) -> str:
-    if isinstance(error, errors.ApiError):
-        return error.message
-    if isinstance(error, KeyringUnavailable):
-        return "No secure keyring is available."
-    log.error("Unexpected error: %r", error)
-    return f"Unexpected error: {type(error).__name__}"

@@ -20,8 +20,9 @@ class Setting:
 
 SERVER_URL = Setting("account/server_url", "", str)
 EMAIL = Setting("account/email", "", str)
+POLL_INTERVAL = Setting("monitor/poll_interval_seconds", 30.0, float)  # 10 s to 15 min
 
-REGISTRY = (SERVER_URL, EMAIL)
+REGISTRY = (SERVER_URL, EMAIL, POLL_INTERVAL)
 
 
 class Settings:
@@ -33,6 +34,8 @@ class Settings:
         return setting.default if value is None else value
 
     def set(self, setting: Setting, value: Any) -> None:
+        if setting.type is float and isinstance(value, int):
+            value = float(value)
         if not isinstance(value, setting.type):
             raise TypeError(f"Setting {setting.key} expects {setting.type.__name__}, got {type(value).__name__}")
         self._store.setValue(setting.key, value)

@@ -173,3 +173,93 @@ def _sign_in(client: httpx.Client, demo: _DemoSession, password: str, code: str)
     mfa = client.post("/auth/mfa", json={"mfa_token": login.json()["mfa_token"], "code": code}, headers=headers)
     mfa.raise_for_status()
     return str(mfa.json()["session"]["id"])
+
+
+@dataclass(frozen=True)
+class DemoVisitor:
+    """A sign-in that arrives while the demo runs; `familiar` says whether the app should stay quiet."""
+
+    user_agent: str
+    ip: str
+    familiar: bool
+
+
+# Unfamiliar and familiar visitors alternate, starting with an unfamiliar one so the
+# demo shows an alert soon after sign-in.
+DEMO_VISITORS = (
+    DemoVisitor(  # new browser, OS and country: Firefox on Android from Brazil
+        "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0", "200.160.2.3", familiar=False
+    ),
+    DemoVisitor(_CHROME_WIN, "88.198.0.1", familiar=True),  # Windows Chrome from Nuremberg again
+    DemoVisitor(  # new OS and city: Chrome on ChromeOS from San Francisco
+        "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+        "151.101.1.1",
+        familiar=False,
+    ),
+    DemoVisitor(  # macOS Safari from Cupertino again, one version newer
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+        "Version/18.2 Safari/605.1.15",
+        "17.253.144.10",
+        familiar=True,
+    ),
+    DemoVisitor(  # new browser and country: Samsung Internet from the United Kingdom
+        "Mozilla/5.0 (Linux; Android 14; SM-S921B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/27.0 "
+        "Chrome/125.0.0.0 Mobile Safari/537.36",
+        "81.2.69.160",
+        familiar=False,
+    ),
+    DemoVisitor("Mozilla/5.0 (X11; Linux x86_64; rv:134.0) Gecko/20100101 Firefox/134.0", "24.48.0.1", familiar=True),
+)
+
+
+def sign_in_visitor(server_url: str, account: DemoAccount, visitor: DemoVisitor) -> str:
+    """Sign in as the demo account from `visitor`'s browser and address; return the session id.
+
+    The current TOTP step may already be used (by the user's own sign-in), so the
+    next step's code, which the server's one-step window accepts, is tried after it.
+    """
+    totp = pyotp.TOTP(account.totp_secret)
+    headers = {"User-Agent": visitor.user_agent, "X-Forwarded-For": visitor.ip}
+    with httpx.Client(base_url=f"{server_url}/api/v1", timeout=10.0, headers=headers) as client:
+        for step_offset in (0, 30):
+            login = client.post("/auth/login", json={"email": account.email, "password": account.password})
+            login.raise_for_status()
+            code = totp.at(utc_now() + timedelta(seconds=step_offset))
+            mfa = client.post("/auth/mfa", json={"mfa_token": login.json()["mfa_token"], "code": code})
+            if mfa.status_code == 200:
+                return str(mfa.json()["session"]["id"])
+        mfa.raise_for_status()
+    raise RuntimeError("the demo visitor's sign-in was not accepted")
+
+
+class DemoVisitors:
+    """Signs in one demo visitor every `interval` seconds on a daemon thread, until `stop()`."""
+
+    def __init__(self, server_url: str, account: DemoAccount, interval: float, first_delay: float) -> None:
+        self._server_url = server_url
+        self._account = account
+        self._interval = interval
+        self._first_delay = first_delay
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="demo-visitors", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=15)
+
+    def _run(self) -> None:
+        delay = self._first_delay
+        index = 0
+        while not self._stop.wait(delay):
+            visitor = DEMO_VISITORS[index % len(DEMO_VISITORS)]
+            try:
+                session_id = sign_in_visitor(self._server_url, self._account, visitor)
+                logger.info("demo visitor signed in: session %s from %s (familiar: %s)", session_id, visitor.ip, visitor.familiar)
+            except (httpx.HTTPError, RuntimeError) as exc:
+                logger.warning("demo visitor from %s could not sign in: %s", visitor.ip, exc)
+            index += 1
+            delay = self._interval

@@ -286,7 +286,12 @@ class SessionsClient:
         if status == 401:
             return errors.Unauthorized(translate("Errors", "Your Session Guard sign-in has ended. Sign in again."), status=status, code=code)
         if status >= 500:
-            return errors.ServerError(translate("Errors", "The server had a problem (HTTP {status}). Try again in a moment.").format(status=status), status=status, code=code)
+            return errors.ServerError(
+                translate("Errors", "The server had a problem (HTTP {status}). Try again in a moment.").format(status=status),
+                status=status,
+                code=code,
+                retry_after=_retry_after(response),
+            )
         return errors.ApiError(detail or translate("Errors", "The server rejected the request (HTTP {status}).").format(status=status), status=status, code=code)
 
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 
 class ApiError(Exception):
-    """A request to the Sessions API failed."""
+    """A request to the Sessions API failed.
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+    `retry_after` is the server's Retry-After in seconds, when it sent one.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
+        self.retry_after = retry_after
 
 
 class InsecureServerUrl(ApiError):
@@ -47,11 +51,7 @@ class MfaExpired(ApiError):
 
 
 class TooManyAttempts(ApiError):
-    """The server throttles sign-in attempts; `retry_after` is in seconds, if given."""
-
-    def __init__(self, message: str, *, retry_after: int | None, status: int | None = 429, code: str | None = None) -> None:
-        super().__init__(message, status=status, code=code)
-        self.retry_after = retry_after
+    """The server throttles requests (HTTP 429)."""
 
 
 class Unauthorized(ApiError):

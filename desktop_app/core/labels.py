@@ -117,6 +117,7 @@ STATUS_CURRENT = "Current"
 STATUS_ACTIVE_NOW = "Active now"
 STATUS_ACTIVE = "Active"
 STATUS_INACTIVE = "Inactive"
+STATUS_UNFAMILIAR = "Unfamiliar"
 
 
 def status_label(session: Session, server_now: datetime) -> str:
@@ -128,6 +129,11 @@ def status_label(session: Session, server_now: datetime) -> str:
     if server_now - session.last_active_at < ACTIVE_NOW_WINDOW:
         return STATUS_ACTIVE_NOW
     return STATUS_ACTIVE
+
+
+def alert_text(session: Session) -> str:
+    """Return "Chrome v142 - Android, California, US": the device and place of a sign-in."""
+    return f"{device_label(session.device)}, {place_label(session.location, session.ip_address)}"
 
 
 def status_text(status: str) -> str:

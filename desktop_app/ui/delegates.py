@@ -15,6 +15,7 @@ _BADGE_COLOURS = {
     labels.STATUS_ACTIVE_NOW: ("#188038", "#ffffff"),
     labels.STATUS_ACTIVE: ("#ceead6", "#0d652d"),
     labels.STATUS_INACTIVE: ("#e8eaed", "#3c4043"),
+    labels.STATUS_UNFAMILIAR: ("#e8710a", "#ffffff"),
 }
 
 

@@ -7,7 +7,7 @@ does the network work and calls back into the window with the results.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -15,9 +15,11 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QTableView,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -37,7 +39,8 @@ class MainWindow(QMainWindow):
 
     sig_refresh_requested(), sig_revoke_requested(session_id),
     sig_revoke_others_requested(), sig_sign_in_requested(), sig_sign_out_requested(),
-    sig_quit_requested().
+    sig_quit_requested(), sig_trust_requested(session_id), sig_acknowledge_requested(session_id).
+    sig_shown() is sent each time the window is shown.
     """
 
     sig_refresh_requested = Signal()
@@ -46,6 +49,9 @@ class MainWindow(QMainWindow):
     sig_sign_out_requested = Signal()
     sig_sign_in_requested = Signal()
     sig_quit_requested = Signal()
+    sig_trust_requested = Signal(str)
+    sig_acknowledge_requested = Signal(str)
+    sig_shown = Signal()
 
     def __init__(self, model: SessionsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +62,7 @@ class MainWindow(QMainWindow):
         self.proxy.setSourceModel(model)
         self.confirmation: QMessageBox | None = None
         self.row_menu: QMenu | None = None
+        self.hide_on_close = False  # True while the tray icon is in use
 
         self._build_actions()
         self._build_table()
@@ -149,13 +156,29 @@ class MainWindow(QMainWindow):
 
     def _build_layout(self) -> None:
         self.details = DetailsPane(self)
+        self.alert_banner = QPushButton(self)
+        self.alert_banner.setObjectName("alertBanner")
+        self.alert_banner.setStyleSheet(
+            "QPushButton { background: #e8710a; color: white; font-weight: bold; padding: 8px; text-align: left; border: none; }"
+        )
+        self.alert_banner.setAccessibleDescription(self.tr("Shows the unfamiliar sign-in"))
+        self.alert_banner.hide()
+        self.alert_banner.clicked.connect(self._on_banner_clicked)
+        self._banner_session_id = ""
+
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.table)
         splitter.addWidget(self.details)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([400, 160])
-        self.setCentralWidget(splitter)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.alert_banner)
+        column.addWidget(splitter, 1)
+        self.setCentralWidget(central)
 
         self.status_label = QLabel()
         self.status_label.setObjectName("statusLabel")
@@ -183,6 +206,25 @@ class MainWindow(QMainWindow):
         self.notice_label.setText(text)
         self.notice_label.setToolTip(text)
         self.notice_label.setVisible(bool(text))
+
+    def show_alert_banner(self, session_id: str, text: str) -> None:
+        """Show an alert inside the window, for desktops without a system tray."""
+        self._banner_session_id = session_id
+        self.alert_banner.setText(text + "  " + self.tr("(click to review)"))
+        self.alert_banner.show()
+
+    def hide_alert_banner(self) -> None:
+        self.alert_banner.hide()
+
+    def _on_banner_clicked(self) -> None:
+        self.select_session(self._banner_session_id)
+        self.alert_banner.hide()
+
+    def bring_forward(self) -> None:
+        self.show()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.raise_()
+        self.activateWindow()
 
     def show_message(self, title: str, text: str, icon: QMessageBox.Icon = QMessageBox.Icon.Information) -> QMessageBox:
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
@@ -222,6 +264,16 @@ class MainWindow(QMainWindow):
             reason.setEnabled(False)
         else:
             sign_out.triggered.connect(lambda: self.confirm_revoke(session))
+        if not session.current:
+            trust = menu.addAction(self.tr("Trust this device"))
+            trust.setObjectName("trustDevice")
+            trust.setToolTip(self.tr("Stop alerting on this device and place for this account."))
+            trust.triggered.connect(lambda: self.sig_trust_requested.emit(session.id))
+        row = self.model.row_of(session.id)
+        if row is not None and self.model.index(row, 0).data(Role.UNFAMILIAR):
+            dismiss = menu.addAction(self.tr("Dismiss alert"))
+            dismiss.setObjectName("dismissAlert")
+            dismiss.triggered.connect(lambda: self.sig_acknowledge_requested.emit(session.id))
         menu.addSeparator()
         copy_ip = menu.addAction(self.tr("Copy IP address"))
         copy_ip.setObjectName("copyIp")
@@ -305,6 +357,16 @@ class MainWindow(QMainWindow):
         if current.isValid() and top_left.row() <= current.row() <= bottom_right.row():
             self.details.show_session(current.data(Role.SESSION))
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not event.spontaneous():
+            self.sig_shown.emit()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.hide_on_close:
+            # The app keeps watching from the tray.
+            event.ignore()
+            self.hide()
+            return
         self.sig_quit_requested.emit()
         event.accept()

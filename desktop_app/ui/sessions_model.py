@@ -11,6 +11,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from ..api.models import Session, SessionList
 from ..core import labels
+from .icons import icon
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -29,13 +30,15 @@ class Role(enum.IntEnum):
     STATUS = Qt.ItemDataRole.UserRole + 3  # status label of the badge
     SESSION_ID = Qt.ItemDataRole.UserRole + 4
     CURRENT = Qt.ItemDataRole.UserRole + 5  # bool: the app's own session
+    UNFAMILIAR = Qt.ItemDataRole.UserRole + 6  # bool: an alert not yet acknowledged
 
 
 _STATUS_ORDER = {
     labels.STATUS_CURRENT: 0,
-    labels.STATUS_ACTIVE_NOW: 1,
-    labels.STATUS_ACTIVE: 2,
-    labels.STATUS_INACTIVE: 3,
+    labels.STATUS_UNFAMILIAR: 1,
+    labels.STATUS_ACTIVE_NOW: 2,
+    labels.STATUS_ACTIVE: 3,
+    labels.STATUS_INACTIVE: 4,
 }
 
 
@@ -56,6 +59,7 @@ class SessionsModel(QAbstractTableModel):
         self._rows: dict[str, int] = {}
         self._clock = clock
         self._skew = timedelta(0)
+        self._unfamiliar: set[str] = set()
         self._headers = {
             Column.DEVICE: self.tr("Device & browser"),
             Column.LOCATION: self.tr("Location & OS"),
@@ -99,7 +103,11 @@ class SessionsModel(QAbstractTableModel):
         if role == Role.CURRENT:
             return session.current
         if role == Role.STATUS:
-            return labels.status_label(session, self.server_now())
+            return self._status(session)
+        if role == Role.UNFAMILIAR:
+            return session.id in self._unfamiliar
+        if role == Qt.ItemDataRole.DecorationRole and column == Column.DEVICE and session.id in self._unfamiliar:
+            return icon("tray-alert")
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(session, column)
         if role == Qt.ItemDataRole.AccessibleTextRole:
@@ -153,12 +161,23 @@ class SessionsModel(QAbstractTableModel):
 
         self.refresh_times()
 
+    def set_unfamiliar(self, session_id: str, unfamiliar: bool) -> None:
+        """Mark or unmark a row as an unacknowledged alert."""
+        if unfamiliar:
+            self._unfamiliar.add(session_id)
+        else:
+            self._unfamiliar.discard(session_id)
+        row = self._rows.get(session_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+
     def remove(self, session_id: str) -> bool:
         row = self._rows.get(session_id)
         if row is None:
             return False
         self.beginRemoveRows(QModelIndex(), row, row)
         del self._sessions[row]
+        self._unfamiliar.discard(session_id)
         self._rows = {session.id: index for index, session in enumerate(self._sessions)}
         self.endRemoveRows()
         return True
@@ -167,6 +186,7 @@ class SessionsModel(QAbstractTableModel):
         self.beginResetModel()
         self._sessions = []
         self._rows = {}
+        self._unfamiliar.clear()
         self.endResetModel()
 
     def refresh_times(self) -> None:
@@ -185,8 +205,13 @@ class SessionsModel(QAbstractTableModel):
         if column == Column.LAST_ACTIVE:
             return labels.last_active_label(session.last_active_at, self.server_now())
         if column == Column.STATUS:
-            return labels.status_text(labels.status_label(session, self.server_now()))
+            return labels.status_text(self._status(session))
         return None
+
+    def _status(self, session: Session) -> str:
+        if session.id in self._unfamiliar:
+            return labels.STATUS_UNFAMILIAR
+        return labels.status_label(session, self.server_now())
 
     def _sort_value(self, session: Session, column: Column) -> Any:
         if column == Column.DEVICE:
@@ -196,7 +221,7 @@ class SessionsModel(QAbstractTableModel):
         if column == Column.LAST_ACTIVE:
             return session.last_active_at.timestamp()
         if column == Column.STATUS:
-            return _STATUS_ORDER[labels.status_label(session, self.server_now())]
+            return _STATUS_ORDER[self._status(session)]
         return 0
 
     def _tooltip(self, session: Session, column: Column) -> str | None:

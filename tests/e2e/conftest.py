@@ -86,7 +86,7 @@ def settings_path(tmp_path):
 
 
 @pytest.fixture
-def launch_app(qtbot, settings_path, keyring_backend):
+def launch_app(qtbot, tmp_path, settings_path, keyring_backend):
     """Start the app's window and controller the way `session-guard` does."""
     started: list[AppUnderTest] = []
 
@@ -95,7 +95,14 @@ def launch_app(qtbot, settings_path, keyring_backend):
         window = MainWindow(SessionsModel())
         qtbot.addWidget(window)
         settings = Settings(QSettings(settings_path, QSettings.Format.IniFormat))
-        controller = AppController(window, runner, settings, TokenStore(backend or keyring_backend), server_url=server_url)
+        controller = AppController(
+            window,
+            runner,
+            settings,
+            TokenStore(backend or keyring_backend),
+            data_dir=tmp_path / "data",
+            server_url=server_url,
+        )
         window.show()
         controller.start()
         app = AppUnderTest(window, controller, runner)

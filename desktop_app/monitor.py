@@ -1,0 +1,215 @@
+"""Watching a signed-in account: polling, alerts, the tray, and the sign-out actions.
+
+Every network call goes through the worker thread (`TaskRunner`); the callbacks here
+run on the GUI thread and only apply finished results.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+import humanize
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox
+
+from .api import errors
+from .api.client import SessionsClient
+from .core.familiarity import FamiliarityWatcher
+from .ui.alerts import AlertCenter
+from .ui.main_window import MainWindow
+from .ui.poller import Poller, PollResult
+from .ui.tray import Tray, TrayState
+from .ui.worker import TaskRunner
+
+log = logging.getLogger(__name__)
+
+OFFLINE_LABEL_REFRESH_MS = 15_000
+
+
+def error_message(error: Exception) -> str:
+    if isinstance(error, errors.ApiError):
+        return error.message
+    log.error("Unexpected error: %r", error)
+    return f"Unexpected error: {type(error).__name__}"
+
+
+class SessionMonitor(QObject):
+    """sig_unauthorized(): the server rejected the app's token (its session ended).
+    sig_sessions_applied(): a poll result reached the table.
+    """
+
+    sig_unauthorized = Signal()
+    sig_sessions_applied = Signal()
+
+    def __init__(self, window: MainWindow, runner: TaskRunner, tray: Tray, poller: Poller, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.runner = runner
+        self.tray = tray
+        self.poller = poller
+        self.alerts = AlertCenter(window.model, tray, parent=self)
+        self.client: SessionsClient | None = None
+        self.watcher: FamiliarityWatcher | None = None
+        self._checked_at: datetime | None = None
+        self._offline_reason = ""
+        self._offline_timer = QTimer(self)
+        self._offline_timer.setInterval(OFFLINE_LABEL_REFRESH_MS)
+        self._offline_timer.timeout.connect(self._show_offline)
+
+        poller.sig_polled.connect(self._on_polled)
+        poller.sig_offline.connect(self._on_offline)
+        poller.sig_online.connect(self._on_online)
+        poller.sig_unauthorized.connect(self.sig_unauthorized)
+
+        window.sig_refresh_requested.connect(self.refresh)
+        window.sig_shown.connect(self.refresh)
+        window.sig_revoke_requested.connect(self.revoke)
+        window.sig_revoke_others_requested.connect(self.revoke_others)
+        window.sig_trust_requested.connect(self.trust)
+        window.sig_acknowledge_requested.connect(self.alerts.acknowledge)
+        tray.sig_refresh_requested.connect(self.refresh)
+        tray.sig_revoke_others_requested.connect(self._confirm_revoke_others_from_tray)
+        self.alerts.sig_changed.connect(self._update_tray)
+        self.alerts.sig_in_window_alert.connect(window.show_alert_banner)
+
+    # Lifecycle
+
+    def start(self, client: SessionsClient, watcher: FamiliarityWatcher | None) -> None:
+        self.client = client
+        self.watcher = watcher
+        self.poller.start(client, watcher)
+
+    def stop(self) -> None:
+        self.poller.stop()
+        self.client = None
+        self.watcher = None
+        self._offline_timer.stop()
+        self._offline_reason = ""
+        self.alerts.clear()
+        self.window.hide_alert_banner()
+        self._update_tray()
+
+    def refresh(self) -> None:
+        self.poller.poll_now()
+
+    # Poll results
+
+    def _on_polled(self, result: PollResult) -> None:
+        self._checked_at = datetime.now(timezone.utc)
+        if result.sessions is not None:
+            self.window.model.apply(result.sessions)
+            self.alerts.raise_alerts(result.alerts)
+        self._show_summary()
+        self.sig_sessions_applied.emit()
+
+    def _show_summary(self) -> None:
+        count = self.window.model.rowCount()
+        sessions = self.tr("1 session") if count == 1 else self.tr("%1 sessions").replace("%1", str(count))
+        checked = datetime.now().strftime("%H:%M")
+        text = self.tr("%1 · checked %2").replace("%1", sessions).replace("%2", checked)
+        self.window.set_status(text)
+        self.tray.set_tooltip("Session Guard — " + text)
+        self._update_tray()
+
+    def _on_offline(self, reason: str) -> None:
+        self._offline_reason = reason
+        self._show_offline()
+        if not self._offline_timer.isActive():
+            self._offline_timer.start()
+        self._update_tray()
+
+    def _show_offline(self) -> None:
+        last = self.poller.last_success
+        if last is None:
+            when = self.tr("not updated yet")
+        else:
+            when = self.tr("last updated %1").replace("%1", humanize.naturaltime(datetime.now(timezone.utc) - last))
+        text = self.tr("Offline — %1. %2").replace("%1", when).replace("%2", self._offline_reason)
+        self.window.set_status(text)
+        self.tray.set_tooltip("Session Guard — " + text)
+
+    def _on_online(self) -> None:
+        self._offline_timer.stop()
+        self._offline_reason = ""
+        self._update_tray()
+
+    def _update_tray(self) -> None:
+        if self.poller.offline:
+            self.tray.set_state(TrayState.OFFLINE)
+        elif self.alerts.pending:
+            self.tray.set_state(TrayState.ALERT)
+        else:
+            self.tray.set_state(TrayState.NORMAL)
+
+    # Actions on sessions
+
+    def revoke(self, session_id: str) -> None:
+        client = self.client
+        if client is None:
+            return
+        log.info("Signing out session %s", session_id)
+        self.runner.submit(
+            lambda: client.revoke_session(session_id),
+            lambda _: self._on_revoked(session_id, self.tr("Session signed out. That device must sign in again.")),
+            lambda error: self._on_revoke_error(session_id, error),
+        )
+
+    def _on_revoked(self, session_id: str, status: str) -> None:
+        self.window.model.remove(session_id)
+        self.alerts.forget(session_id)
+        self.poller.forget_etag()
+        self.window.set_status(status)
+
+    def _on_revoke_error(self, session_id: str, error: Exception) -> None:
+        if isinstance(error, errors.SessionNotFound):
+            self._on_revoked(session_id, self.tr("That session had already ended."))
+            return
+        if isinstance(error, errors.Unauthorized):
+            self.sig_unauthorized.emit()
+            return
+        log.warning("Signing out session %s failed: %s", session_id, error)
+        self.window.show_message(self.tr("Could not sign out the session"), error_message(error), QMessageBox.Icon.Warning)
+
+    def _confirm_revoke_others_from_tray(self) -> None:
+        self.window.bring_forward()
+        self.window.confirm_revoke_others()
+
+    def revoke_others(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        log.info("Signing out all other sessions")
+        self.runner.submit(client.revoke_other_sessions, self._on_revoked_others, self._on_revoke_others_error)
+
+    def _on_revoked_others(self, count: int) -> None:
+        for session in self.window.model.sessions():
+            if not session.current:
+                self.window.model.remove(session.id)
+                self.alerts.forget(session.id)
+        self.poller.forget_etag()
+        if count == 1:
+            ended = self.tr("Signed out 1 other session.")
+        else:
+            ended = self.tr("Signed out %1 other sessions.").replace("%1", str(count))
+        text = ended + " " + self.tr("Those devices must sign in again with password and 2FA.")
+        self.window.show_message(self.tr("Other sessions signed out"), text)
+        self.refresh()
+
+    def _on_revoke_others_error(self, error: Exception) -> None:
+        if isinstance(error, errors.Unauthorized):
+            self.sig_unauthorized.emit()
+            return
+        log.warning("Signing out the other sessions failed: %s", error)
+        self.window.show_message(self.tr("Could not sign out the other sessions"), error_message(error), QMessageBox.Icon.Warning)
+
+    def trust(self, session_id: str) -> None:
+        row = self.window.model.row_of(session_id)
+        watcher = self.watcher
+        if row is None or watcher is None:
+            return
+        session = self.window.model.session_at(row)
+        self.alerts.acknowledge(session_id)
+        log.info("Trusting the device and place of session %s", session_id)
+        self.runner.submit(lambda: watcher.trust(session))
+        self.window.set_status(self.tr("Trusted. Sign-ins from this device and place will not raise alerts."))

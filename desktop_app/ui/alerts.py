@@ -1,0 +1,114 @@
+"""Alerts for unfamiliar sign-ins: notifications, row marks and acknowledgement."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..api.models import Session
+from ..core import labels
+from .sessions_model import SessionsModel
+from .tray import Tray
+
+log = logging.getLogger(__name__)
+
+PAUSE_DURATION = timedelta(hours=1)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class AlertCenter(QObject):
+    """Raises one notification per unfamiliar session (several are grouped) and keeps
+    each session's row marked until the user acknowledges it.
+
+    sig_changed(): the set of unacknowledged alerts changed.
+    sig_show_session(str): the user clicked a notification; open the window on this session.
+    sig_in_window_alert(str, str): no tray, so the window shows the alert text for this session id.
+    """
+
+    sig_changed = Signal()
+    sig_show_session = Signal(str)
+    sig_in_window_alert = Signal(str, str)
+
+    def __init__(self, model: SessionsModel, tray: Tray, clock: Callable[[], datetime] = _utc_now, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._tray = tray
+        self._clock = clock
+        self._pending: dict[str, Session] = {}
+        self._last_alerted: list[str] = []
+        self.paused_until: datetime | None = None
+        self.notifications: list[tuple[str, str]] = []  # (title, text) of each shown, newest last
+        self._resume_timer = QTimer(self)
+        self._resume_timer.setSingleShot(True)
+        self._resume_timer.timeout.connect(lambda: tray.pause_action.setChecked(False))
+        tray.pause_action.toggled.connect(self._on_pause_toggled)
+        tray.sig_message_clicked.connect(self._on_message_clicked)
+
+    @property
+    def pending(self) -> tuple[str, ...]:
+        return tuple(self._pending)
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_until is not None and self._clock() < self.paused_until
+
+    def raise_alerts(self, sessions: Sequence[Session]) -> None:
+        if not sessions:
+            return
+        for session in sessions:
+            self._pending[session.id] = session
+            self._model.set_unfamiliar(session.id, True)
+            log.info("Unfamiliar sign-in: session %s", session.id)
+        self._last_alerted = [session.id for session in sessions]
+        self.sig_changed.emit()
+
+        if self.paused:
+            log.info("Alerts are paused until %s; %d not shown", self.paused_until, len(sessions))
+            return
+        if len(sessions) == 1:
+            title = self.tr("New sign-in: %1").replace("%1", labels.alert_text(sessions[0]))
+            text = self.tr("A device or place this account has not used before signed in. Click to review it.")
+        else:
+            title = self.tr("%1 new sign-ins").replace("%1", str(len(sessions)))
+            text = "\n".join(labels.alert_text(session) for session in sessions[:5])
+        self.notifications.append((title, text))
+        if not self._tray.notify(title, text, critical=True):
+            self.sig_in_window_alert.emit(sessions[0].id, title)
+
+    def acknowledge(self, session_id: str) -> None:
+        if self._pending.pop(session_id, None) is None:
+            return
+        self._model.set_unfamiliar(session_id, False)
+        self.sig_changed.emit()
+
+    def forget(self, session_id: str) -> None:
+        """Drop the alert of a session that ended."""
+        if self._pending.pop(session_id, None) is not None:
+            self.sig_changed.emit()
+
+    def clear(self) -> None:
+        self._pending.clear()
+        self._last_alerted = []
+        self.sig_changed.emit()
+
+    def _on_message_clicked(self) -> None:
+        # Qt does not say which balloon was clicked: open the newest alert that is
+        # still pending. A spurious click with nothing pending just opens the window.
+        target = next((session_id for session_id in reversed(self._last_alerted) if session_id in self._pending), "")
+        self.sig_show_session.emit(target)
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        if paused:
+            self.paused_until = self._clock() + PAUSE_DURATION
+            self._resume_timer.start(int(PAUSE_DURATION.total_seconds() * 1000))
+            log.info("Alerts paused until %s", self.paused_until)
+        else:
+            self.paused_until = None
+            self._resume_timer.stop()
+            log.info("Alerts resumed")

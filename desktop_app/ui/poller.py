@@ -1,0 +1,158 @@
+"""Keeps the sessions list current: polls on the worker thread with ETag, back-off and Retry-After."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..api import errors
+from ..api.client import SessionsClient
+from ..api.models import Session, SessionList
+from ..core import schedule
+from ..core.familiarity import FamiliarityWatcher
+from .worker import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """One successful poll: the new list (None for a 304) and the sessions to alert on."""
+
+    sessions: SessionList | None
+    alerts: tuple[Session, ...]
+
+
+class Poller(QObject):
+    """Polls `GET /sessions` with one request in flight at a time.
+
+    sig_polled(PollResult): a poll succeeded.
+    sig_offline(str): a poll failed; the text says why. `last_success` tells when the
+        list was last updated.
+    sig_online(): the first success after failures.
+    sig_unauthorized(): the server rejected the token; polling has stopped.
+    """
+
+    sig_polled = Signal(object)
+    sig_offline = Signal(str)
+    sig_online = Signal()
+    sig_unauthorized = Signal()
+
+    def __init__(self, runner: TaskRunner, interval: float = schedule.DEFAULT_INTERVAL, parent: QObject | None = None, rng: random.Random | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._interval = schedule.clamp_interval(interval)
+        self._rng = rng or random.Random()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.poll_now)
+        self._client: SessionsClient | None = None
+        self._watcher: FamiliarityWatcher | None = None
+        self._etag: str | None = None
+        self._generation = 0
+        self.in_flight = False
+        self.failures = 0
+        self.last_success: datetime | None = None
+        self.next_delay: float | None = None
+
+    @property
+    def interval(self) -> float:
+        return self._interval
+
+    @property
+    def offline(self) -> bool:
+        return self.failures > 0
+
+    @property
+    def running(self) -> bool:
+        return self._client is not None
+
+    def set_interval(self, seconds: float) -> None:
+        self._interval = schedule.clamp_interval(seconds)
+        if self.running and not self.in_flight and not self.offline:
+            self._schedule(self._interval)
+
+    def start(self, client: SessionsClient, watcher: FamiliarityWatcher | None) -> None:
+        """Poll `client` now and then every interval until `stop()`."""
+        self.stop()
+        self._client = client
+        self._watcher = watcher
+        self.poll_now()
+
+    def stop(self) -> None:
+        self._generation += 1  # Results of a poll already in flight are ignored.
+        self._timer.stop()
+        self._client = None
+        self._watcher = None
+        self._etag = None
+        self.in_flight = False
+        self.failures = 0
+        self.next_delay = None
+
+    def forget_etag(self) -> None:
+        """Make the next poll fetch the whole list, after the app changed it."""
+        self._etag = None
+
+    def poll_now(self) -> None:
+        client = self._client
+        if client is None or self.in_flight:
+            return
+        self._timer.stop()
+        self.in_flight = True
+        generation = self._generation
+        etag = self._etag
+        watcher = self._watcher
+
+        def task() -> PollResult:
+            session_list = client.list_sessions(etag)
+            alerts: list[Session] = []
+            if session_list is not None and watcher is not None:
+                alerts = watcher.check(session_list.sessions)
+            return PollResult(session_list, tuple(alerts))
+
+        self._runner.submit(
+            task,
+            lambda result: self._on_success(generation, result),
+            lambda error: self._on_failure(generation, error),
+        )
+
+    def _schedule(self, seconds: float) -> None:
+        self.next_delay = seconds
+        self._timer.start(int(seconds * 1000))
+
+    def _on_success(self, generation: int, result: PollResult) -> None:
+        if generation != self._generation:
+            return
+        self.in_flight = False
+        self.last_success = datetime.now(timezone.utc)
+        if result.sessions is not None:
+            self._etag = result.sessions.etag
+        was_offline = self.offline
+        self.failures = 0
+        self._schedule(self._interval)
+        if was_offline:
+            log.info("Polling recovered")
+            self.sig_online.emit()
+        self.sig_polled.emit(result)
+
+    def _on_failure(self, generation: int, error: Exception) -> None:
+        if generation != self._generation:
+            return
+        self.in_flight = False
+        if isinstance(error, errors.Unauthorized):
+            log.info("The server rejected the token; polling stops")
+            self.stop()
+            self.sig_unauthorized.emit()
+            return
+
+        self.failures += 1
+        retry_after = getattr(error, "retry_after", None)
+        delay = schedule.retry_delay(self.failures, retry_after, self._rng)
+        log.warning("Poll failed (%s, %d in a row); retrying in %.0f s", type(error).__name__, self.failures, delay)
+        self._schedule(delay)
+        message = error.message if isinstance(error, errors.ApiError) else type(error).__name__
+        self.sig_offline.emit(message)

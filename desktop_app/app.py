@@ -102,14 +102,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         remember_sign_in=not args.demo,
     )
 
-    def quit_app() -> None:
+    def clean_up() -> None:
+        # Runs however the event loop ends, so the worker thread is always stopped.
         log.info("Quitting")
         controller.shutdown()
         instance.release()
         tray.icon.hide()
         if demo is not None:
             demo.stop()
-        app.quit()
+
+    app.aboutToQuit.connect(clean_up)
+    quit_app = app.quit
 
     def on_tray_availability(available: bool) -> None:
         window.hide_on_close = available
@@ -128,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.show()
 
     if demo is not None:
-        controller.poller.set_interval(DEMO_POLL_INTERVAL)
+        controller.set_poll_interval(DEMO_POLL_INTERVAL)
         controller.sig_signed_in.connect(lambda _email: demo.start_visitors(args.demo_interval))
         window.set_status(window.tr("Starting the demo server and signing in its demo devices…"))
         runner.submit(demo.start, controller.start_demo, lambda error: _demo_failed(window, error))

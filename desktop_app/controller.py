@@ -73,6 +73,8 @@ class AppController(QObject):
         self.poller = Poller(runner, settings.get(POLL_INTERVAL), parent=self)
         self.monitor = SessionMonitor(window, runner, self.tray, self.poller, parent=self)
         self.monitor.sig_unauthorized.connect(self._session_ended)
+        window.show_interval(self.poller.interval)
+        window.sig_interval_chosen.connect(self.set_poll_interval)
 
         self.client: SessionsClient | None = None
         self._sign_in_client: SessionsClient | None = None  # the client of the sign-in in progress
@@ -286,6 +288,13 @@ class AppController(QObject):
 
     def refresh(self) -> None:
         self.monitor.refresh()
+
+    def set_poll_interval(self, seconds: float) -> None:
+        self.poller.set_interval(seconds)
+        self.window.show_interval(self.poller.interval)
+        if self.remember_sign_in:
+            self.settings.set(POLL_INTERVAL, self.poller.interval)
+        log.info("Polling every %.0f s", self.poller.interval)
 
     # Signing out of the app
 

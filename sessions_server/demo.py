@@ -177,7 +177,7 @@ def _sign_in(client: httpx.Client, demo: _DemoSession, password: str, code: str)
 
 @dataclass(frozen=True)
 class DemoVisitor:
-    """A sign-in that arrives while the demo runs; `familiar` says whether the app should stay quiet."""
+    """A sign-in that arrives while the demo runs; `familiar` is True when the app should not alert."""
 
     user_agent: str
     ip: str

@@ -1,4 +1,4 @@
-"""Which sessions are unfamiliar: the device and location keys and the known-devices store.
+"""Familiarity of sessions: the device and location keys and the known-devices store.
 
 The device key is the browser family, the OS family and the device type, with no
 versions. The location key is the country and city, or the country alone. A session

@@ -7,7 +7,7 @@ does the network work and calls back into the window with the results.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -40,7 +40,8 @@ class MainWindow(QMainWindow):
     sig_refresh_requested(), sig_revoke_requested(session_id),
     sig_revoke_others_requested(), sig_sign_in_requested(), sig_sign_out_requested(),
     sig_quit_requested(), sig_trust_requested(session_id), sig_acknowledge_requested(session_id).
-    sig_shown() is sent each time the window is shown.
+    sig_shown() is sent each time the window is shown; sig_interval_chosen(seconds)
+    when the user picks how often to check.
     """
 
     sig_refresh_requested = Signal()
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
     sig_trust_requested = Signal(str)
     sig_acknowledge_requested = Signal(str)
     sig_shown = Signal()
+    sig_interval_chosen = Signal(float)
 
     def __init__(self, model: SessionsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,6 +101,7 @@ class MainWindow(QMainWindow):
         account_menu = self.menuBar().addMenu(self.tr("&Account"))
         account_menu.addAction(self.refresh_action)
         account_menu.addAction(self.revoke_others_action)
+        account_menu.addMenu(self._build_interval_menu())
         account_menu.addSeparator()
         account_menu.addAction(self.sign_in_action)
         account_menu.addAction(self.sign_out_action)
@@ -112,6 +115,24 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.revoke_others_action)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
+
+    def _build_interval_menu(self) -> QMenu:
+        menu = QMenu(self.tr("&Check for changes every"), self)
+        group = QActionGroup(self)
+        self.interval_actions: dict[float, QAction] = {}
+        choices = [(10, self.tr("10 seconds")), (30, self.tr("30 seconds")), (60, self.tr("1 minute")), (300, self.tr("5 minutes")), (900, self.tr("15 minutes"))]
+        for seconds, text in choices:
+            action = menu.addAction(text)
+            action.setCheckable(True)
+            group.addAction(action)
+            action.triggered.connect(lambda checked, seconds=seconds: self.sig_interval_chosen.emit(float(seconds)))
+            self.interval_actions[float(seconds)] = action
+        return menu
+
+    def show_interval(self, seconds: float) -> None:
+        """Check the menu entry closest to `seconds`."""
+        closest = min(self.interval_actions, key=lambda choice: abs(choice - seconds))
+        self.interval_actions[closest].setChecked(True)
 
     def _build_table(self) -> None:
         table = QTableView(self)

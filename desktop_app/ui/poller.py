@@ -31,8 +31,8 @@ class Poller(QObject):
     """Polls `GET /sessions` with one request in flight at a time.
 
     sig_polled(PollResult): a poll succeeded.
-    sig_offline(str): a poll failed; the text says why. `last_success` tells when the
-        list was last updated.
+    sig_offline(str): a poll failed, with the reason as text. `last_success` is the time
+        of the last successful poll.
     sig_online(): the first success after failures.
     sig_unauthorized(): the server rejected the token; polling has stopped.
     """

@@ -1,4 +1,4 @@
-"""One running app per user: a second launch asks the first to show its window and exits."""
+"""One running app per user: a second launch makes the first show its window, then exits."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
 
-SHOW_REQUEST = b"show\n"
 CONNECT_TIMEOUT_MS = 500
 
 
@@ -35,13 +34,11 @@ class SingleInstance(QObject):
         socket = QLocalSocket()
         socket.connectToServer(self.name)
         if socket.waitForConnected(CONNECT_TIMEOUT_MS):
-            socket.write(SHOW_REQUEST)
-            socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
             socket.disconnectFromServer()
             log.info("Session Guard is already running; asked it to show its window")
             return False
 
-        # Nobody answered, so a socket file left by a crashed instance can go.
+        # No instance accepted the connection, so a socket file left by a crashed one is stale.
         QLocalServer.removeServer(self.name)
         server = QLocalServer(self)
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -58,15 +55,10 @@ class SingleInstance(QObject):
             self._server = None
 
     def _on_connection(self) -> None:
-        assert self._server is not None
-        socket = self._server.nextPendingConnection()
-        if socket is None:
-            return
-
-        def read() -> None:
-            if socket.readAll().data().startswith(SHOW_REQUEST.strip()):
-                self.sig_show_requested.emit()
-            socket.disconnectFromServer()
-
-        socket.readyRead.connect(read)
-        socket.disconnected.connect(socket.deleteLater)
+        # Only another launch of the app connects here, and it always requests the
+        # window, so the connection itself is the request.
+        while self._server is not None and self._server.hasPendingConnections():
+            socket = self._server.nextPendingConnection()
+            socket.abort()
+            socket.deleteLater()
+            self.sig_show_requested.emit()

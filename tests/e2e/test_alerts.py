@@ -1,0 +1,116 @@
+"""Alerts for new sign-ins, against the live server."""
+
+from __future__ import annotations
+
+from .conftest import ANDROID_CHROME, WINDOWS_CHROME
+from .test_sign_in_and_sessions import _sign_in
+
+FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+def _poll_until_rows(qtbot, app, rows):
+    app.controller.refresh()
+    qtbot.waitUntil(lambda: app.window.model.rowCount() == rows, timeout=5000)
+    qtbot.waitUntil(lambda: not app.controller.poller.in_flight, timeout=5000)
+
+
+def test_unfamiliar_sign_in_alerts_once(qtbot, live_account, launch_app):
+    live_account.sign_in_device(WINDOWS_CHROME, "49.36.0.1")
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=2)
+
+    live_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
+    _poll_until_rows(qtbot, app, 3)
+    live_account.sign_in_device(WINDOWS_CHROME, "49.36.0.1")
+    _poll_until_rows(qtbot, app, 4)
+
+    assert [title for title, _ in app.controller.monitor.alerts.notifications] == ["New sign-in: Firefox v133 - Linux, Brazil"]
+
+
+def test_familiar_sign_in_stays_quiet(qtbot, live_account, launch_app):
+    live_account.sign_in_device(WINDOWS_CHROME, "49.36.0.1")
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=2)
+
+    live_account.sign_in_device(WINDOWS_CHROME, "49.36.0.1")
+    _poll_until_rows(qtbot, app, 3)
+
+    assert app.controller.monitor.alerts.notifications == []
+
+
+def test_baseline_is_silent(qtbot, live_account, launch_app):
+    live_account.sign_in_device(WINDOWS_CHROME, "49.36.0.1")
+    live_account.sign_in_device(ANDROID_CHROME, "200.160.2.3")
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=3)
+    assert app.controller.monitor.alerts.notifications == []
+
+
+def test_several_new_sign_ins_are_grouped(qtbot, live_account, launch_app):
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=1)
+
+    live_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
+    live_account.sign_in_device(ANDROID_CHROME, "81.2.69.160")
+    _poll_until_rows(qtbot, app, 3)
+
+    assert [title for title, _ in app.controller.monitor.alerts.notifications] == ["2 new sign-ins"]
+
+
+def test_unfamiliar_row_marked_until_trusted(qtbot, live_account, launch_app):
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=1)
+    live_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
+    _poll_until_rows(qtbot, app, 2)
+    stranger = next(s.id for s in app.window.model.sessions() if not s.current)
+
+    app.window.sig_trust_requested.emit(stranger)
+
+    assert app.controller.monitor.alerts.pending == ()
+
+
+def test_trusted_device_stays_quiet(qtbot, live_account, launch_app):
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=1)
+    live_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
+    _poll_until_rows(qtbot, app, 2)
+    stranger = next(s.id for s in app.window.model.sessions() if not s.current)
+    app.window.sig_trust_requested.emit(stranger)
+
+    live_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
+    _poll_until_rows(qtbot, app, 3)
+
+    assert len(app.controller.monitor.alerts.notifications) == 1
+
+
+def test_notification_click_selects_session(qtbot, live_account, launch_app):
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=1)
+    live_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
+    _poll_until_rows(qtbot, app, 2)
+    stranger = next(s.id for s in app.window.model.sessions() if not s.current)
+    shown = []
+    app.controller.monitor.alerts.sig_show_session.connect(shown.append)
+
+    app.controller.tray.sig_message_clicked.emit()
+
+    assert shown == [stranger]
+
+
+def test_spurious_click_without_alert(qtbot, live_account, launch_app):
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=1)
+    shown = []
+    app.controller.monitor.alerts.sig_show_session.connect(shown.append)
+
+    app.controller.tray.sig_message_clicked.emit()
+
+    assert shown == [""]
+
+
+def test_interval_choice_is_saved(qtbot, live_account, launch_app, settings_path):
+    app = launch_app(live_account.url)
+    app.window.interval_actions[300.0].trigger()
+    assert app.controller.poller.interval == 300.0
+    with open(settings_path, encoding="utf-8") as settings_file:
+        assert "poll_interval_seconds=300" in settings_file.read()

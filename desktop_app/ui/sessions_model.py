@@ -138,8 +138,8 @@ class SessionsModel(QAbstractTableModel):
         self._skew = session_list.server_time - self._clock()
         incoming = {session.id: session for session in session_list.sessions}
 
-        for session_id in [s.id for s in self._sessions if s.id not in incoming]:
-            self.remove(session_id)
+        gone = [row for row, session in enumerate(self._sessions) if session.id not in incoming]
+        self._remove_rows(gone)
 
         changed_rows = []
         for row, old in enumerate(self._sessions):
@@ -159,8 +159,6 @@ class SessionsModel(QAbstractTableModel):
                 self._rows[session.id] = start + offset
             self.endInsertRows()
 
-        self.refresh_times()
-
     def set_unfamiliar(self, session_id: str, unfamiliar: bool) -> None:
         """Mark or unmark a row as an unacknowledged alert."""
         if unfamiliar:
@@ -175,12 +173,20 @@ class SessionsModel(QAbstractTableModel):
         row = self._rows.get(session_id)
         if row is None:
             return False
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self._sessions[row]
-        self._unfamiliar.discard(session_id)
-        self._rows = {session.id: index for index, session in enumerate(self._sessions)}
-        self.endRemoveRows()
+        self._remove_rows([row])
         return True
+
+    def _remove_rows(self, rows: list[int]) -> None:
+        """Remove sorted row numbers in runs from the bottom up, then renumber once."""
+        if not rows:
+            return
+        for first, last in reversed(_runs(rows)):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            for session in self._sessions[first : last + 1]:
+                self._unfamiliar.discard(session.id)
+            del self._sessions[first : last + 1]
+            self.endRemoveRows()
+        self._rows = {session.id: index for index, session in enumerate(self._sessions)}
 
     def clear(self) -> None:
         self.beginResetModel()
@@ -190,10 +196,22 @@ class SessionsModel(QAbstractTableModel):
         self.endResetModel()
 
     def refresh_times(self) -> None:
-        """Re-render the time-dependent cells ("Active now", "5 minutes ago", badges)."""
+        """Re-render the time-dependent cells ("Active now", "5 minutes ago", badges).
+
+        The signal leaves out `Role.SORT`, so the proxy does not sort the whole table
+        again every time the labels age.
+        NOTE: so an open sort by Status keeps the order until the next data change
+        when a session moves from "Active now" to "Active".
+        """
         if self._sessions:
             last = len(self._sessions) - 1
-            self.dataChanged.emit(self.index(0, Column.LAST_ACTIVE), self.index(last, Column.STATUS))
+            roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Role.STATUS]
+            self.dataChanged.emit(self.index(0, Column.LAST_ACTIVE), self.index(last, Column.STATUS), roles)
+
+    def sort_key(self, row: int, column: int) -> tuple:
+        """Return the proxy's sort key: the app's own session flag, the column's raw value, then ties."""
+        session = self._sessions[row]
+        return (session.current, self._sort_value(session, Column(column)), session.last_active_at, session.id)
 
     # Cell contents
 

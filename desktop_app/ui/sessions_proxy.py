@@ -22,22 +22,18 @@ class SessionsProxy(QSortFilterProxyModel):
         self.setDynamicSortFilter(True)
 
     def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:
-        left_current = bool(left.data(Role.CURRENT))
-        right_current = bool(right.data(Role.CURRENT))
+        # The model's sort key (the `Role.SORT` value with its tie-breakers) is read
+        # directly, because data() calls for each comparison dominate sorting large lists.
+        model = self.sourceModel()
+        left_current, *left_key = model.sort_key(left.row(), left.column())
+        right_current, *right_key = model.sort_key(right.row(), right.column())
         if left_current != right_current:
             # Qt reverses the comparison for a descending sort, so the answer that
             # puts the current row first depends on the order.
             current_first = self.sortOrder() == Qt.SortOrder.AscendingOrder
             return left_current if current_first else right_current
-
-        left_value = left.data(Role.SORT)
-        right_value = right.data(Role.SORT)
-        if left_value != right_value:
-            return left_value < right_value
         # Ties fall back to last activity, then id, so the order is stable.
-        left_session = left.data(Role.SESSION)
-        right_session = right.data(Role.SESSION)
-        return (left_session.last_active_at, left_session.id) < (right_session.last_active_at, right_session.id)
+        return left_key < right_key
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         pattern = self.filterRegularExpression().pattern()

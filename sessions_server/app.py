@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from .body_limit import BodySizeLimit
 from .config import ServerConfig
 from .problems import install_problem_handlers
 from .routes import account, auth, sessions
@@ -34,6 +35,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         redoc_url=None,
     )
     app.state.server = build_state(config)
+    app.add_middleware(BodySizeLimit)
     install_problem_handlers(app)
     for module in (auth, account, sessions):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -106,6 +106,10 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+# NIST SP 800-63B sets 8 characters as the minimum for user-chosen passwords.
+MIN_PASSWORD_LENGTH = 8
+
+
 def _read_password() -> str:
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
@@ -125,8 +129,8 @@ def _add_user(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    if not password:
-        print("error: the password is empty", file=sys.stderr)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        print(f"error: the password must have at least {MIN_PASSWORD_LENGTH} characters", file=sys.stderr)
         return EXIT_ERROR
 
     config = ServerConfig(database_url=_database_url(args.database))

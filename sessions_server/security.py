@@ -19,7 +19,7 @@ TOTP_STEP_SECONDS = 30
 TOTP_DIGITS = 6
 # Steps accepted on either side of the current one, for clock drift.
 TOTP_WINDOW_STEPS = 1
-TOTP_ISSUER = "Session Guard demo server"
+TOTP_ISSUER = "Session Guard"
 
 RECOVERY_CODE_COUNT = 10
 _BASE32_LOWER = "abcdefghijklmnopqrstuvwxyz234567"

@@ -49,7 +49,7 @@ class FailureThrottle:
                 failures = self._prune(key, now)
                 failures.append(now)
                 if len(failures) == self._max_failures:
-                    logger.warning("sign-in throttle engaged for %s", key)
+                    logger.warning("sign-in throttle engaged for %r", key)
 
     def reset(self, key: str) -> None:
         with self._lock:

@@ -77,7 +77,7 @@ def login(body: LoginRequest, request: Request, state: State, db: Db, ip: Client
         verified = state.passwords.verify(account.password_hash, body.password)
     if account is None or not verified:
         state.throttle.record_failure(keys)
-        logger.info("sign-in failed for %s from %s", email, ip)
+        logger.info("sign-in failed for %r from %s", email, ip)
         raise ProblemError(401, "invalid_credentials", "The email or password is incorrect.")
 
     if state.passwords.needs_rehash(account.password_hash):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -113,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app.aboutToQuit.connect(clean_up)
     quit_app = app.quit
+    _quit_on_signals(app)
 
     def on_tray_availability(available: bool) -> None:
         window.hide_on_close = available
@@ -140,6 +142,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     log.info("%s %s started", APP_NAME, __version__)
     return app.exec()
+
+
+def _quit_on_signals(app) -> None:
+    """Quit cleanly on SIGTERM and SIGINT, so the demo's folder and the worker thread are cleaned up."""
+    from PySide6.QtCore import QTimer
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: app.quit())
+    # Python runs signal handlers only between bytecodes, so a timer wakes the
+    # interpreter while Qt's event loop waits.
+    wake_up = QTimer(app)
+    wake_up.timeout.connect(lambda: None)
+    wake_up.start(500)
 
 
 def _show_session(window, session_id: str) -> None:

@@ -7,6 +7,7 @@ worker thread; the callbacks here run on the GUI thread.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from .ui.tray import Tray
 from .ui.worker import TaskRunner
 
 log = logging.getLogger(__name__)
+
+LOGOUT_AT_QUIT_TIMEOUT = 5.0  # seconds the quit waits for the logout request
 
 
 class DemoAccount:
@@ -77,6 +80,7 @@ class AppController(QObject):
         window.sig_interval_chosen.connect(self.set_poll_interval)
 
         self.client: SessionsClient | None = None
+        self.token_stored = False  # the keyring holds the current client's token
         self._sign_in_client: SessionsClient | None = None  # the client of the sign-in in progress
         self.email = ""
         self.sign_in_dialog: SignInDialog | None = None
@@ -120,6 +124,7 @@ class AppController(QObject):
             self.open_sign_in()
             return
         log.info("Using the saved sign-in for %s on %s", email, server_url)
+        self.token_stored = True
         self._use_client(self.client_factory(server_url, token), email)
 
     def _on_token_load_failed(self, error: Exception) -> None:
@@ -127,9 +132,16 @@ class AppController(QObject):
         self.open_sign_in()
 
     def shutdown(self) -> None:
-        """Stop the worker thread, then close the HTTP connections it used."""
+        """Stop the worker thread, then close the HTTP connections it used.
+
+        A sign-in whose token could not be stored is ended on the server first, so
+        no session whose token is lost stays open on the account.
+        """
         self._demo_hint_timer.stop()
         self.poller.stop()
+        client = self.client
+        if client is not None and not self.token_stored:
+            self._log_out_before_quit(client)
         self.runner.shutdown()
         for client in (self.client, self._sign_in_client):
             if client is not None:
@@ -137,22 +149,40 @@ class AppController(QObject):
         self.client = None
         self._sign_in_client = None
 
+    def _log_out_before_quit(self, client: SessionsClient) -> None:
+        finished = threading.Event()
+
+        def log_out() -> None:
+            try:
+                client.logout()
+            finally:
+                finished.set()
+
+        log.info("Ending this session on the server, because its token cannot be kept")
+        self.runner.submit(log_out, None, lambda error: log.warning("Signing out at quit failed: %s", error))
+        # The GUI thread only waits here; the request runs on the worker thread.
+        if not finished.wait(LOGOUT_AT_QUIT_TIMEOUT):
+            log.warning("Signing out at quit did not finish within %s s", LOGOUT_AT_QUIT_TIMEOUT)
+
     # Sign-in dialogs
 
     def open_sign_in(self, error: str = "") -> None:
-        if self.sign_in_dialog is None:
+        """Show the sign-in dialog; fields typed earlier in this run are kept."""
+        dialog = self.sign_in_dialog
+        if dialog is None:
             dialog = SignInDialog(self.window)
             dialog.sig_submitted.connect(self._submit_sign_in)
             dialog.rejected.connect(self._on_sign_in_cancelled)
             self.sign_in_dialog = dialog
-        dialog = self.sign_in_dialog
+            if not self.demo:
+                dialog.prefill(self.server_url_override or self.settings.get(SERVER_URL), self.settings.get(EMAIL))
 
         if self.demo:
             dialog.prefill(self.demo.server_url, self.demo.email, self.demo.password)
             self._demo_hint_timer.start()
             self._update_demo_hint()
-        else:
-            dialog.prefill(self.server_url_override or self.settings.get(SERVER_URL), self.settings.get(EMAIL))
+        if self.client is None:
+            self.window.set_status(self.tr("Not signed in."))
         dialog.set_busy(False)
         dialog.show_error(error)
         dialog.open()
@@ -267,7 +297,7 @@ class AppController(QObject):
             server_url, token = client.server_url, result.access_token
             self.runner.submit(
                 lambda: self.token_store.save(server_url, email, token),
-                None,
+                lambda _: setattr(self, "token_stored", True),
                 lambda error: self.window.set_notice(self._keyring_warning()),
             )
         self._use_client(client, email)
@@ -331,6 +361,8 @@ class AppController(QObject):
         """Drop the client, the list and the stored token."""
         client, email = self.client, self.email
         self.client = None
+        self.token_stored = False
+        self.window.set_notice("")
         self.monitor.stop()
         if client is not None:
             self.runner.submit(client.close)

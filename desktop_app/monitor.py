@@ -192,7 +192,7 @@ class SessionMonitor(QObject):
             ended = self.tr("Signed out 1 other session.")
         else:
             ended = self.tr("Signed out %1 other sessions.").replace("%1", str(count))
-        text = ended + " " + self.tr("Those devices must sign in again with password and 2FA.")
+        text = ended + " " + self.tr("Those devices must sign in again with the password and 2FA, if enabled.")
         self.window.show_message(self.tr("Other sessions signed out"), text)
         self.refresh()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import platform
 import ssl
 from typing import Any
@@ -242,8 +243,8 @@ class SessionsClient:
                 raise errors.TlsFailure(
                     translate(
                         "Errors",
-                        "The secure connection to {url} failed: its certificate could not be verified. "
-                        "Check the address; do not continue on an untrusted network.",
+                        "The secure (https) connection to {url} failed: the certificate could not be verified, "
+                        "or the server does not use https. Check the address, and do not continue on an untrusted network.",
                     ).format(url=self.server_url)
                 ) from None
             raise errors.ConnectionFailed(
@@ -253,6 +254,15 @@ class SessionsClient:
             ) from None
         if response.status_code >= 400:
             raise self._error_for(response)
+        if 300 <= response.status_code < 400 and response.status_code != 304:
+            # Redirects are not followed, so a credential never goes to an address the user did not enter.
+            target = response.headers.get("Location", "")
+            raise errors.ApiError(
+                translate("Errors", "The server redirects to another address ({target}). Check the server address.").format(
+                    target=target[:100] or "?"
+                ),
+                status=response.status_code,
+            )
         return response
 
     def _error_for(self, response: httpx.Response) -> errors.ApiError:
@@ -276,7 +286,7 @@ class SessionsClient:
         if code == "invalid_credentials":
             return errors.InvalidCredentials(translate("Errors", "Wrong email or password."), status=status, code=code)
         if code == "invalid_code":
-            return errors.InvalidCode(translate("Errors", "Wrong or expired code. Enter the current code from your authenticator app."), status=status, code=code)
+            return errors.InvalidCode(translate("Errors", "Wrong, expired or already used code. Enter the current code from your authenticator app, or an unused recovery code."), status=status, code=code)
         if code == "mfa_token_expired":
             return errors.MfaExpired(translate("Errors", "The 2FA step expired or had too many wrong codes. Sign in again."), status=status, code=code)
         if code == "session_not_found" or status == 404:
@@ -307,4 +317,4 @@ def _retry_text(seconds: int | None) -> str:
         return translate("Errors", "Wait a few minutes before you try again.")
     if seconds < 90:
         return translate("Errors", "Try again in {seconds} seconds.").format(seconds=seconds)
-    return translate("Errors", "Try again in {minutes} minutes.").format(minutes=round(seconds / 60))
+    return translate("Errors", "Try again in {minutes} minutes.").format(minutes=math.ceil(seconds / 60))

@@ -87,8 +87,8 @@ class MfaRequired:
 def parse_time(value: Any, field: str) -> datetime:
     """Parse an RFC 3339 timestamp into an aware UTC datetime.
 
-    A timestamp without an offset is rejected: reading it as local time would shift
-    every label by the user's UTC offset.
+    The API sends UTC with a "Z". A timestamp without an offset is read as UTC too,
+    never as local time, which would shift every label by the user's UTC offset.
     """
     if not isinstance(value, str):
         raise InvalidResponse(f"The server sent an invalid {field}: expected a timestamp.")
@@ -97,7 +97,7 @@ def parse_time(value: Any, field: str) -> datetime:
     except ValueError:
         raise InvalidResponse(f"The server sent an invalid {field}: {value[:40]!r}.") from None
     if parsed.tzinfo is None:
-        raise InvalidResponse(f"The server sent {field} without a time zone: {value[:40]!r}.")
+        return parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
 
 

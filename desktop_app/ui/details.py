@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
 from ..api.models import Session
 from ..core import labels
@@ -20,7 +19,7 @@ class DetailsPane(QWidget):
         super().__init__(parent)
         self.setAccessibleName(self.tr("Session details"))
         self._layout = QFormLayout(self)
-        self._fields: dict[str, QLabel] = {}
+        self._fields: dict[str, QLineEdit] = {}
         rows = [
             ("device", self.tr("Device")),
             ("device_type", self.tr("Device type")),
@@ -33,10 +32,12 @@ class DetailsPane(QWidget):
             ("id", self.tr("Session ID")),
         ]
         for key, title in rows:
-            value = QLabel()
+            # Read-only line edits show attacker-controlled text (User-Agent, model) as
+            # plain text, never as HTML, and scroll long values instead of widening the window.
+            value = QLineEdit()
             value.setObjectName(f"details_{key}")
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setReadOnly(True)
+            value.setFrame(False)
             value.setAccessibleName(title)
             self._layout.addRow(f"{title}:", value)
             self._fields[key] = value
@@ -51,6 +52,7 @@ class DetailsPane(QWidget):
                 field.setText("")
             self._fields["device"].setText(self.tr("Select a session to see its details."))
             return
+
 
         location = session.location
         place_parts = [part for part in (location.city, location.region, location.country) if part]
@@ -68,3 +70,5 @@ class DetailsPane(QWidget):
         self._fields["methods"].setText(labels.auth_methods_label(session.auth_methods))
         self._fields["user_agent"].setText(session.user_agent or self.tr("None sent"))
         self._fields["id"].setText(session.id)
+        for field in self._fields.values():
+            field.setCursorPosition(0)

@@ -156,9 +156,11 @@ class MainWindow(QMainWindow):
         header = table.horizontalHeader()
         header.setSectionResizeMode(Column.DEVICE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(Column.LOCATION, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(Column.LAST_ACTIVE, QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths: ResizeToContents would measure up to 1,000 rows on every change.
+        header.setSectionResizeMode(Column.LAST_ACTIVE, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(Column.STATUS, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(Column.ACTIONS, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(Column.LAST_ACTIVE, 130)
         header.resizeSection(Column.STATUS, 110)
         header.resizeSection(Column.ACTIONS, 44)
         header.setHighlightSections(False)
@@ -173,6 +175,7 @@ class MainWindow(QMainWindow):
         table.customContextMenuRequested.connect(self._on_context_menu)
         table.selectionModel().currentRowChanged.connect(self._on_current_changed)
         self.model.dataChanged.connect(self._on_data_changed)
+        self.model.modelReset.connect(lambda: self.details.show_session(None))
         self.table = table
 
     def _build_layout(self) -> None:
@@ -201,11 +204,14 @@ class MainWindow(QMainWindow):
         column.addWidget(splitter, 1)
         self.setCentralWidget(central)
 
+        # Status texts can carry server messages, so they never render as rich text.
         self.status_label = QLabel()
         self.status_label.setObjectName("statusLabel")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.status_label, 1)
         self.notice_label = QLabel()
         self.notice_label.setObjectName("noticeLabel")
+        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
         self.notice_label.setWordWrap(True)
         self.notice_label.hide()
         self.statusBar().addPermanentWidget(self.notice_label, 1)
@@ -249,6 +255,7 @@ class MainWindow(QMainWindow):
 
     def show_message(self, title: str, text: str, icon: QMessageBox.Icon = QMessageBox.Icon.Information) -> QMessageBox:
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         return box
@@ -323,6 +330,8 @@ class MainWindow(QMainWindow):
 
     def _confirm(self, title: str, text: str, informative: str, accept_text: str, on_accept) -> QMessageBox:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Cancel, self)
+        # The text names the session's device, which comes from its User-Agent.
+        box.setTextFormat(Qt.TextFormat.PlainText)
         box.setInformativeText(informative)
         accept = box.addButton(accept_text, QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
@@ -345,7 +354,7 @@ class MainWindow(QMainWindow):
         return self._confirm(
             self.tr("Sign out this session?"),
             self.tr("Sign out %1 (%2)?").replace("%1", device).replace("%2", place),
-            self.tr("That device loses access at once and must sign in again with password and 2FA."),
+            self.tr("That device loses access at once and must sign in again with the password and 2FA, if enabled."),
             self.tr("Sign out"),
             lambda: self.sig_revoke_requested.emit(session.id),
         )
@@ -359,7 +368,7 @@ class MainWindow(QMainWindow):
             else self.tr("Sign out the one other device?"),
             self.tr(
                 "Every other device, browser and app loses access at once and must sign in again "
-                "with password and 2FA. Session Guard stays signed in."
+                "with the password and 2FA, if enabled. Session Guard stays signed in."
             ),
             self.tr("Sign out all others"),
             self.sig_revoke_others_requested.emit,

@@ -22,6 +22,7 @@ _RECOVERY_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{5,31}")
 def _error_label() -> QLabel:
     label = QLabel()
     label.setObjectName("errorLabel")
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setStyleSheet("color: #c5221f;")
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -32,6 +33,7 @@ def _error_label() -> QLabel:
 def _hint_label() -> QLabel:
     label = QLabel()
     label.setObjectName("hintLabel")
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.hide()
@@ -65,13 +67,17 @@ class _FormDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def show_hint(self, text: str) -> None:
+        changed = self.hint.isVisible() != bool(text)
         self.hint.setText(text)
         self.hint.setVisible(bool(text))
+        if changed:
+            self.adjustSize()
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
         self.error.setAccessibleName(text)
+        self.adjustSize()
 
     def set_busy(self, busy: bool) -> None:
         self.ok_button.setEnabled(not busy)

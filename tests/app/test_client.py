@@ -185,9 +185,17 @@ def test_authenticated_repr_hides_token():
     assert "SECRET-TOKEN" not in repr(result)
 
 
-def test_naive_timestamp_rejected():
-    with pytest.raises(errors.InvalidResponse, match="time zone"):
-        parse_time("2026-12-04T12:00:00", "last_active_at")
+def test_naive_timestamp_read_as_utc():
+    assert parse_time("2026-12-04T12:00:00", "last_active_at").utcoffset().total_seconds() == 0
+
+
+def test_naive_timestamp_keeps_clock_time():
+    assert parse_time("2026-12-04T12:00:00", "last_active_at").hour == 12
+
+
+def test_garbage_timestamp_rejected():
+    with pytest.raises(errors.InvalidResponse):
+        parse_time("yesterday", "last_active_at")
 
 
 def test_offset_timestamp_converted_to_utc():

@@ -143,3 +143,20 @@ def test_filter_matches_ip_and_location(four_sessions):
     proxy.setFilterFixedString("88.198")
     assert _ids_in_view_order(proxy) == ["berlin"]
 
+
+
+def test_naive_timestamps_ignore_local_offset(monkeypatch):
+    import time
+
+    from desktop_app.api.models import parse_session_list
+
+    from .test_client import SESSION_JSON
+
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    body = {"sessions": [{**SESSION_JSON, "last_active_at": "2026-12-04T12:00:00"}], "server_time": "2026-12-04T12:00:30Z"}
+    model = SessionsModel(clock=lambda: NOW)
+    model.apply(parse_session_list(body, None))
+    monkeypatch.delenv("TZ")
+    time.tzset()
+    assert model.index(0, Column.LAST_ACTIVE).data() == "Active now"

@@ -226,7 +226,7 @@ def test_wrong_code_shows_plain_error(qtbot, live_account, launch_app):
     good = live_account.totp.now()
     dialog = _enter_code(qtbot, app, "000000" if good != "000000" else "111111")
     qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=5000)
-    assert dialog.error.text().startswith("Wrong or expired code")
+    assert dialog.error.text().startswith("Wrong, expired or already used code")
 
 
 def test_recovery_code_signs_in(qtbot, live_account, launch_app):
@@ -282,3 +282,66 @@ def test_own_session_revoked_elsewhere(qtbot, live_account, launch_app, keyring_
     assert "signed out from another device" in app.controller.sign_in_dialog.error.text()
 
 
+
+
+HTML_USER_AGENT = '<img src="/dev/zero"><b>Verified: Session Guard on this computer</b>'
+
+
+def test_details_show_user_agent_as_text(qtbot, live_account, launch_app):
+    live_account.sign_in_device(HTML_USER_AGENT, "49.36.0.1")
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=2)
+    stranger = next(s.id for s in app.window.model.sessions() if not s.current)
+
+    app.window.select_session(stranger)
+
+    assert app.window.details.value("user_agent") == HTML_USER_AGENT
+
+
+def test_details_cleared_after_sign_out(qtbot, live_account, launch_app):
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=1)
+    app.window.select_session(app.window.model.sessions()[0].id)
+
+    app.window.sign_out_action.trigger()
+
+    assert app.window.details.value("id") == ""
+
+
+def test_quit_without_keyring_ends_session(qtbot, live_account, launch_app):
+    app = launch_app(live_account.url, backend=fail.Keyring())
+    _sign_in(qtbot, app, live_account, expected_rows=1)
+    qtbot.waitUntil(lambda: app.window.notice_label.isVisible(), timeout=5000)
+    token = app.controller.client.token
+
+    app.controller.shutdown()
+
+    assert live_account.status_for_token(token) == 401
+
+
+def test_quit_with_keyring_keeps_session(qtbot, live_account, launch_app, keyring_backend):
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=1)
+    qtbot.waitUntil(lambda: app.controller.token_stored, timeout=5000)
+    token = app.controller.client.token
+
+    app.controller.shutdown()
+
+    assert live_account.status_for_token(token) == 200
+
+
+def test_email_kept_after_expired_code(qtbot, live_account, launch_app):
+    app = launch_app(live_account.url)
+    _fill_sign_in(qtbot, app, email="OWNER@example.com")
+    wrong_code = "000000" if live_account.totp.now() != "000000" else "111111"
+    dialog = _enter_code(qtbot, app, wrong_code)
+    # The server burns the challenge after 5 wrong codes; the next code gets "expired".
+    for _ in range(5):
+        qtbot.waitUntil(lambda: dialog.ok_button.isEnabled() or app.controller.mfa_dialog is None, timeout=5000)
+        if app.controller.mfa_dialog is None:
+            break
+        dialog.code_field.setText(wrong_code)
+        dialog.ok_button.click()
+
+    qtbot.waitUntil(lambda: app.controller.sign_in_dialog.isVisible(), timeout=5000)
+    assert app.controller.sign_in_dialog.email_field.text() == "OWNER@example.com"

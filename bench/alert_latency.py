@@ -27,7 +27,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import httpx  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
+from keyring.backends import fail  # noqa: E402
 from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -72,25 +72,6 @@ USER_AGENTS = (
     "Mozilla/5.0 (Android 14; Mobile; rv:133.0) Gecko/133.0 Firefox/133.0",
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
 )
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend in process memory, so the bench never touches the user's keyring."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
 
 
 def wait_for(predicate, timeout: float, description: str) -> None:
@@ -169,7 +150,8 @@ def main() -> int:
         window,
         runner,
         settings,
-        TokenStore(MemoryKeyring()),
+        # remember_sign_in=False never stores a token; the fail backend makes sure of it.
+        TokenStore(fail.Keyring()),
         data_dir=workdir / "data",
         server_url=server.url,
         remember_sign_in=False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from desktop_app.ui.sessions_model import Role
+
 from .conftest import ANDROID_CHROME, WINDOWS_CHROME
 from .test_sign_in_and_sessions import _sign_in
 
@@ -12,6 +14,16 @@ def _poll_until_rows(qtbot, app, rows):
     app.controller.refresh()
     qtbot.waitUntil(lambda: app.window.model.rowCount() == rows, timeout=5000)
     qtbot.waitUntil(lambda: not app.controller.poller.in_flight, timeout=5000)
+
+
+def _app_with_stranger(qtbot, live_account, launch_app):
+    """Sign the app in, then sign in an unfamiliar device; return the app and that session's id."""
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=1)
+    live_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
+    _poll_until_rows(qtbot, app, 2)
+    stranger = next(s.id for s in app.window.model.sessions() if not s.current)
+    return app, stranger
 
 
 def test_unfamiliar_sign_in_alerts_once(qtbot, live_account, launch_app):
@@ -58,11 +70,7 @@ def test_several_new_sign_ins_are_grouped(qtbot, live_account, launch_app):
 
 
 def test_unfamiliar_row_marked_until_trusted(qtbot, live_account, launch_app):
-    app = launch_app(live_account.url)
-    _sign_in(qtbot, app, live_account, expected_rows=1)
-    live_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
-    _poll_until_rows(qtbot, app, 2)
-    stranger = next(s.id for s in app.window.model.sessions() if not s.current)
+    app, stranger = _app_with_stranger(qtbot, live_account, launch_app)
 
     app.window.sig_trust_requested.emit(stranger)
 
@@ -70,11 +78,7 @@ def test_unfamiliar_row_marked_until_trusted(qtbot, live_account, launch_app):
 
 
 def test_trusted_device_stays_quiet(qtbot, live_account, launch_app):
-    app = launch_app(live_account.url)
-    _sign_in(qtbot, app, live_account, expected_rows=1)
-    live_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
-    _poll_until_rows(qtbot, app, 2)
-    stranger = next(s.id for s in app.window.model.sessions() if not s.current)
+    app, stranger = _app_with_stranger(qtbot, live_account, launch_app)
     app.window.sig_trust_requested.emit(stranger)
 
     live_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
@@ -84,11 +88,7 @@ def test_trusted_device_stays_quiet(qtbot, live_account, launch_app):
 
 
 def test_notification_click_selects_session(qtbot, live_account, launch_app):
-    app = launch_app(live_account.url)
-    _sign_in(qtbot, app, live_account, expected_rows=1)
-    live_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
-    _poll_until_rows(qtbot, app, 2)
-    stranger = next(s.id for s in app.window.model.sessions() if not s.current)
+    app, stranger = _app_with_stranger(qtbot, live_account, launch_app)
     shown = []
     app.controller.monitor.alerts.sig_show_session.connect(shown.append)
 
@@ -114,3 +114,16 @@ def test_interval_choice_is_saved(qtbot, live_account, launch_app, settings_path
     assert app.controller.poller.interval == 300.0
     with open(settings_path, encoding="utf-8") as settings_file:
         assert "poll_interval_seconds=300" in settings_file.read()
+
+
+def test_unfamiliar_row_is_marked(qtbot, live_account, launch_app):
+    app, stranger = _app_with_stranger(qtbot, live_account, launch_app)
+    row = app.window.model.row_of(stranger)
+    assert app.window.model.index(row, 0).data(Role.UNFAMILIAR) is True
+
+
+def test_dismissed_alert_unmarks_row(qtbot, live_account, launch_app):
+    app, stranger = _app_with_stranger(qtbot, live_account, launch_app)
+    app.window.sig_acknowledge_requested.emit(stranger)
+    row = app.window.model.row_of(stranger)
+    assert app.window.model.index(row, 0).data(Role.UNFAMILIAR) is False

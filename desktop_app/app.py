@@ -112,9 +112,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if demo is not None:
             demo.stop()
 
+    def quit_app() -> None:
+        # Qt 6 asks every window to close before it quits, and a window that hides
+        # to the tray would refuse and cancel the quit.
+        window.hide_on_close = False
+        app.quit()
+
     app.aboutToQuit.connect(clean_up)
-    quit_app = app.quit
-    _quit_on_signals(app)
+    _quit_on_signals(quit_app)
 
     def on_tray_availability(available: bool) -> None:
         window.hide_on_close = available
@@ -144,15 +149,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return app.exec()
 
 
-def _quit_on_signals(app) -> None:
+def _quit_on_signals(quit_app) -> None:
     """Quit cleanly on SIGTERM and SIGINT, so the demo's folder and the worker thread are cleaned up."""
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QCoreApplication, QTimer
 
     for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda *_: app.quit())
+        signal.signal(number, lambda *_: quit_app())
     # Python runs signal handlers only between bytecodes, so a timer wakes the
     # interpreter while Qt's event loop waits.
-    wake_up = QTimer(app)
+    wake_up = QTimer(QCoreApplication.instance())
     wake_up.timeout.connect(lambda: None)
     wake_up.start(500)
 

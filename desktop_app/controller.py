@@ -313,7 +313,7 @@ class AppController(QObject):
     def _keyring_warning(self) -> str:
         return self.tr(
             "Session Guard cannot remember your sign-in: no secure keyring is available on this computer. "
-            "You stay signed in until you quit."
+            "You will have to sign in again after you quit."
         )
 
     def refresh(self) -> None:

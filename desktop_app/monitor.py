@@ -52,6 +52,7 @@ class SessionMonitor(QObject):
         self.client: SessionsClient | None = None
         self.watcher: FamiliarityWatcher | None = None
         self._checked_at: datetime | None = None
+        self._summary = ""
         self._offline_reason = ""
         self._offline_timer = QTimer(self)
         self._offline_timer.setInterval(OFFLINE_LABEL_REFRESH_MS)
@@ -78,6 +79,8 @@ class SessionMonitor(QObject):
     def start(self, client: SessionsClient, watcher: FamiliarityWatcher | None) -> None:
         self.client = client
         self.watcher = watcher
+        self._summary = self.tr("checking…")
+        self._update_tray()
         self.poller.start(client, watcher)
 
     def stop(self) -> None:
@@ -98,10 +101,24 @@ class SessionMonitor(QObject):
     def _on_polled(self, result: PollResult) -> None:
         self._checked_at = datetime.now(timezone.utc)
         if result.sessions is not None:
+            keep_visible = self.window.selection_visible()
             self.window.model.apply(result.sessions)
+            if keep_visible:
+                self.window.scroll_to_selection()
             self.alerts.raise_alerts(result.alerts)
+        if result.store_reset:
+            self._report_store_reset()
         self._show_summary()
         self.sig_sessions_applied.emit()
+
+    def _report_store_reset(self) -> None:
+        text = self.tr(
+            "The list of known devices was damaged and has been started again: every session listed now "
+            "was accepted as known without an alert. Check the list for devices you do not recognise."
+        )
+        log.warning("The known-devices store was reset; the current sessions became the baseline")
+        self.window.set_notice(text)
+        self.tray.notify(self.tr("Known devices were reset"), text, critical=True)
 
     def _show_summary(self) -> None:
         count = self.window.model.rowCount()
@@ -109,7 +126,7 @@ class SessionMonitor(QObject):
         checked = datetime.now().strftime("%H:%M")
         text = self.tr("%1 · checked %2").replace("%1", sessions).replace("%2", checked)
         self.window.set_status(text)
-        self.tray.set_tooltip("Session Guard — " + text)
+        self._summary = text
         self._update_tray()
 
     def _on_offline(self, reason: str) -> None:
@@ -127,7 +144,8 @@ class SessionMonitor(QObject):
             when = self.tr("last updated %1").replace("%1", humanize.naturaltime(datetime.now(timezone.utc) - last))
         text = self.tr("Offline — %1. %2").replace("%1", when).replace("%2", self._offline_reason)
         self.window.set_status(text)
-        self.tray.set_tooltip("Session Guard — " + text)
+        self._summary = text
+        self._update_tray()
 
     def _on_online(self) -> None:
         self._offline_timer.stop()
@@ -135,12 +153,24 @@ class SessionMonitor(QObject):
         self._update_tray()
 
     def _update_tray(self) -> None:
-        if self.poller.offline:
+        """Set the tray icon and tooltip; pending alerts outrank the offline state."""
+        self.tray.set_watching(self.client is not None)
+        if self.client is None:
             self.tray.set_state(TrayState.OFFLINE)
-        elif self.alerts.pending:
+            self.tray.set_tooltip(self.tr("Session Guard — signed out, not watching any account"))
+            return
+
+        pending = len(self.alerts.pending)
+        if pending:
             self.tray.set_state(TrayState.ALERT)
+        elif self.poller.offline:
+            self.tray.set_state(TrayState.OFFLINE)
         else:
             self.tray.set_state(TrayState.NORMAL)
+        tooltip = "Session Guard — " + self._summary
+        if pending:
+            tooltip += "\n" + (self.tr("1 unfamiliar sign-in to review") if pending == 1 else self.tr("%1 unfamiliar sign-ins to review").replace("%1", str(pending)))
+        self.tray.set_tooltip(tooltip)
 
     # Actions on sessions
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -212,22 +213,33 @@ DEMO_VISITORS = (
 )
 
 
-def sign_in_visitor(server_url: str, account: DemoAccount, visitor: DemoVisitor) -> str:
-    """Sign in as the demo account from `visitor`'s browser and address; return the session id.
+TOTP_STEP_SECONDS = 30
 
-    The current TOTP step may already be used (by the user's own sign-in), so the
-    next step's code, which the server's one-step window accepts, is tried after it.
+
+def sign_in_visitor(server_url: str, account: DemoAccount, visitor: DemoVisitor, after_step: int = -1) -> tuple[str, int]:
+    """Sign in as the demo account from `visitor`'s browser and address.
+
+    The server accepts each TOTP time step once, so the code comes from the first
+    step after `after_step` that the server's one-step window accepts: the current
+    step, else the next one, else (waiting for the clock) a later one. The user's
+    own sign-in can still have taken the chosen step, so the next step is tried
+    after a rejected code. Returns the session id and the step used.
     """
     totp = pyotp.TOTP(account.totp_secret)
     headers = {"User-Agent": visitor.user_agent, "X-Forwarded-For": visitor.ip}
     with httpx.Client(base_url=f"{server_url}/api/v1", timeout=10.0, headers=headers) as client:
-        for step_offset in (0, 30):
+        for _ in range(2):
+            now_step = int(utc_now().timestamp()) // TOTP_STEP_SECONDS
+            step = max(now_step, after_step + 1)
+            if step > now_step + 1:
+                time.sleep((step - 1) * TOTP_STEP_SECONDS - utc_now().timestamp() + 0.5)
             login = client.post("/auth/login", json={"email": account.email, "password": account.password})
             login.raise_for_status()
-            code = totp.at(utc_now() + timedelta(seconds=step_offset))
+            code = totp.at(step * TOTP_STEP_SECONDS)
             mfa = client.post("/auth/mfa", json={"mfa_token": login.json()["mfa_token"], "code": code})
             if mfa.status_code == 200:
-                return str(mfa.json()["session"]["id"])
+                return str(mfa.json()["session"]["id"]), step
+            after_step = step
         mfa.raise_for_status()
     raise RuntimeError("the demo visitor's sign-in was not accepted")
 
@@ -254,10 +266,11 @@ class DemoVisitors:
     def _run(self) -> None:
         delay = self._first_delay
         index = 0
+        last_step = -1
         while not self._stop.wait(delay):
             visitor = DEMO_VISITORS[index % len(DEMO_VISITORS)]
             try:
-                session_id = sign_in_visitor(self._server_url, self._account, visitor)
+                session_id, last_step = sign_in_visitor(self._server_url, self._account, visitor, last_step)
                 logger.info("demo visitor signed in: session %s from %s (familiar: %s)", session_id, visitor.ip, visitor.familiar)
             except (httpx.HTTPError, RuntimeError) as exc:
                 logger.warning("demo visitor from %s could not sign in: %s", visitor.ip, exc)

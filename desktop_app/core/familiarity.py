@@ -56,6 +56,8 @@ class KnownDevices:
     locations: set[LocationKey] = field(default_factory=set)
     judged_sessions: set[str] = field(default_factory=set)
     baseline_done: bool = False
+    # True when a damaged file was moved aside, so the next baseline is not a first sign-in.
+    recovered: bool = field(default=False, compare=False)
 
     def knows_location(self, key: LocationKey | None) -> bool:
         if key is None:
@@ -133,19 +135,20 @@ def store_path(folder: Path, server_url: str, email: str) -> Path:
 def load(path: Path) -> KnownDevices:
     """Read the store; a missing file gives an empty one, a corrupt one is moved aside."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return KnownDevices()
     except OSError as exc:
         log.warning("Cannot read %s (%s); starting a new known-devices list", path, exc)
         _move_aside(path)
-        return KnownDevices()
+        return KnownDevices(recovered=True)
     try:
-        return KnownDevices.from_json(json.loads(text))
+        # UnicodeDecodeError and JSONDecodeError are both ValueErrors.
+        return KnownDevices.from_json(json.loads(data.decode("utf-8")))
     except (ValueError, KeyError, TypeError) as exc:
         log.warning("%s is corrupt (%s); moved aside, starting a new known-devices list", path, exc)
         _move_aside(path)
-        return KnownDevices()
+        return KnownDevices(recovered=True)
 
 
 def save(path: Path, known: KnownDevices) -> None:
@@ -195,6 +198,14 @@ class FamiliarityWatcher:
         if self.known.to_json() != before:
             self._save()
         return alerts
+
+    def take_reset_notice(self) -> bool:
+        """Return True once after a damaged store was replaced by a new baseline."""
+        known = self.known
+        if known.recovered and known.baseline_done:
+            known.recovered = False
+            return True
+        return False
 
     def trust(self, session: Session) -> None:
         self.known.learn(session)

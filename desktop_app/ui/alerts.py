@@ -16,6 +16,7 @@ from .tray import Tray
 log = logging.getLogger(__name__)
 
 PAUSE_DURATION = timedelta(hours=1)
+GROUP_LINES = 5  # sessions named in a grouped notification
 
 
 def _utc_now() -> datetime:
@@ -76,7 +77,10 @@ class AlertCenter(QObject):
             text = self.tr("A device or place this account has not used before signed in. Click to review it.")
         else:
             title = self.tr("%1 new sign-ins").replace("%1", str(len(sessions)))
-            text = "\n".join(labels.alert_text(session) for session in sessions[:5])
+            lines = [labels.alert_text(session) for session in sessions[:GROUP_LINES]]
+            if len(sessions) > GROUP_LINES:
+                lines.append(self.tr("and %1 more").replace("%1", str(len(sessions) - GROUP_LINES)))
+            text = "\n".join(lines)
         self.notifications.append((title, text))
         if not self._tray.notify(title, text, critical=True):
             self.sig_in_window_alert.emit(sessions[0].id, title)
@@ -84,6 +88,7 @@ class AlertCenter(QObject):
     def acknowledge(self, session_id: str) -> None:
         if self._pending.pop(session_id, None) is None:
             return
+        log.info("Alert for session %s acknowledged", session_id)
         self._model.set_unfamiliar(session_id, False)
         self.sig_changed.emit()
 

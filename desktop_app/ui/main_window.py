@@ -61,6 +61,9 @@ class MainWindow(QMainWindow):
         self.resize(980, 560)
         self.model = model
         self.proxy = SessionsProxy(self)
+        # Connected before the proxy so it runs before the view moves the current
+        # index to the next row, a session the user never picked.
+        model.rowsAboutToBeRemoved.connect(self._on_rows_about_to_be_removed)
         self.proxy.setSourceModel(model)
         self.confirmation: QMessageBox | None = None
         self.row_menu: QMenu | None = None
@@ -264,6 +267,15 @@ class MainWindow(QMainWindow):
         index = self.table.currentIndex()
         return index.data(Role.SESSION) if index.isValid() else None
 
+    def selection_visible(self) -> bool:
+        index = self.table.currentIndex()
+        return index.isValid() and self.table.viewport().rect().intersects(self.table.visualRect(index))
+
+    def scroll_to_selection(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+
     def select_session(self, session_id: str) -> bool:
         row = self.model.row_of(session_id)
         if row is None:
@@ -378,6 +390,17 @@ class MainWindow(QMainWindow):
 
     def _on_current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         self.details.show_session(current.data(Role.SESSION) if current.isValid() else None)
+
+    def _on_rows_about_to_be_removed(self, parent: QModelIndex, first: int, last: int) -> None:
+        # Qt would move the selection to the next row, so a later Sign out or Trust
+        # could act on a device the user never picked. The selection is cleared instead.
+        current = self.proxy.mapToSource(self.table.currentIndex())
+        if current.isValid() and first <= current.row() <= last:
+            QTimer.singleShot(0, self._clear_selection)
+
+    def _clear_selection(self) -> None:
+        self.table.selectionModel().clear()
+        self.details.show_session(None)
 
     def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
         # Time labels change every 30 s; the details pane only needs a changed record.

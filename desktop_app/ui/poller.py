@@ -21,10 +21,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PollResult:
-    """One successful poll: the new list (None for a 304) and the sessions to alert on."""
+    """One successful poll: the new list (None for a 304) and the sessions to alert on.
+
+    `store_reset` is True when the known-devices file was damaged and this poll
+    learnt the current sessions as a new baseline.
+    """
 
     sessions: SessionList | None
     alerts: tuple[Session, ...]
+    store_reset: bool = False
 
 
 class Poller(QObject):
@@ -109,10 +114,14 @@ class Poller(QObject):
 
         def task() -> PollResult:
             session_list = client.list_sessions(etag)
-            alerts: list[Session] = []
-            if session_list is not None and watcher is not None:
+            if session_list is None or watcher is None:
+                return PollResult(session_list, ())
+            try:
                 alerts = watcher.check(session_list.sessions)
-            return PollResult(session_list, tuple(alerts))
+            except Exception:  # A familiarity fault must not hide the list or stop polling.
+                log.exception("Checking the sessions against the known devices failed")
+                return PollResult(session_list, ())
+            return PollResult(session_list, tuple(alerts), watcher.take_reset_notice())
 
         self._runner.submit(
             task,

@@ -100,6 +100,11 @@ class Tray(QObject):
             self.state = state
             self.icon.setIcon(icon(state.value))
 
+    def set_watching(self, watching: bool) -> None:
+        """Enable the actions that need a signed-in account."""
+        self.refresh_action.setEnabled(watching)
+        self.revoke_others_action.setEnabled(watching)
+
     def set_tooltip(self, text: str) -> None:
         self.icon.setToolTip(text)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
+
 from desktop_app.ui.sessions_model import Role
+from desktop_app.ui.tray import TrayState
 
 from .conftest import ANDROID_CHROME, WINDOWS_CHROME
 from .test_sign_in_and_sessions import _sign_in
@@ -127,3 +130,42 @@ def test_dismissed_alert_unmarks_row(qtbot, live_account, launch_app):
     app.window.sig_acknowledge_requested.emit(stranger)
     row = app.window.model.row_of(stranger)
     assert app.window.model.index(row, 0).data(Role.UNFAMILIAR) is False
+
+
+def test_signed_out_elsewhere_tray_not_watching(qtbot, live_account, launch_app):
+    other_token = live_account.sign_in_device(WINDOWS_CHROME, "49.36.0.1")
+    app = launch_app(live_account.url)
+    _sign_in(qtbot, app, live_account, expected_rows=2)
+    httpx.post(live_account.url + "/api/v1/sessions/revoke-others", headers={"Authorization": f"Bearer {other_token}"})
+
+    app.controller.refresh()
+
+    qtbot.waitUntil(lambda: app.controller.client is None, timeout=5000)
+    assert app.controller.tray.state == TrayState.OFFLINE
+    assert not app.controller.tray.revoke_others_action.isEnabled()
+
+
+def test_damaged_store_reset_is_reported(qtbot, live_account, launch_app, tmp_path):
+    first = launch_app(live_account.url)
+    _sign_in(qtbot, first, live_account, expected_rows=1)
+    first.controller.shutdown()
+    for store in (tmp_path / "data" / "known-devices").iterdir():
+        store.write_bytes(b"\xff\n")
+
+    second = launch_app()
+
+    qtbot.waitUntil(lambda: "damaged" in second.window.notice_label.text(), timeout=10_000)
+    assert second.window.model.rowCount() == 1
+
+
+def test_removed_selected_row_clears_selection(qtbot, live_account, launch_app):
+    app, stranger = _app_with_stranger(qtbot, live_account, launch_app)
+    live_account.sign_in_device(WINDOWS_CHROME, "49.36.0.1")
+    _poll_until_rows(qtbot, app, 3)
+    app.window.select_session(stranger)
+
+    app.window.sig_revoke_requested.emit(stranger)
+
+    qtbot.waitUntil(lambda: app.window.model.row_of(stranger) is None, timeout=5000)
+    qtbot.wait(50)
+    assert app.window.selected_session() is None

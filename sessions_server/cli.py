@@ -1,4 +1,7 @@
-"""Command line: `serve` runs the server, `add-user` creates an account."""
+"""Command line: `serve` runs the server, `add-user` creates an account, `migrate` upgrades the database.
+
+Each command upgrades the database to the newest schema before it uses it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import platformdirs
+from alembic.util import CommandError
 
 from .accounts import create_account
 from .config import ServerConfig
@@ -53,6 +57,11 @@ def _build_parser() -> argparse.ArgumentParser:
     add_user.add_argument("email")
     add_user.add_argument("--database", help="SQLAlchemy database URL (default: as for serve)")
     add_user.add_argument("--enable-2fa", action="store_true", help="also create a TOTP secret and recovery codes")
+
+    migrate = commands.add_parser(
+        "migrate", help="create or upgrade the database schema to the newest revision, then exit"
+    )
+    migrate.add_argument("--database", help="SQLAlchemy database URL (default: as for serve)")
     return parser
 
 
@@ -97,6 +106,9 @@ def _serve(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except CommandError as error:
+        print(f"error: database migration failed: {error}", file=sys.stderr)
+        return EXIT_ERROR
     logger.info("serving on http://%s:%d/api/v1", args.host, args.port)
     try:
         # X-Forwarded-For is handled by the app itself, with its own trusted-proxy list.
@@ -134,7 +146,11 @@ def _add_user(args: argparse.Namespace) -> int:
         return EXIT_ERROR
 
     config = ServerConfig(database_url=_database_url(args.database))
-    engine = create_db_engine(config.database_url)
+    try:
+        engine = create_db_engine(config.database_url)
+    except CommandError as error:
+        print(f"error: database migration failed: {error}", file=sys.stderr)
+        return EXIT_ERROR
     try:
         with create_session_factory(engine)() as db:
             secrets = create_account(
@@ -163,11 +179,31 @@ def _add_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    from .db import create_db_engine
+    from .migrations import current_revision
+
+    try:
+        engine = create_db_engine(_database_url(args.database))
+    except CommandError as error:
+        print(f"error: database migration failed: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+    finally:
+        engine.dispose()
+    print(f"Database schema is at revision {revision}.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = _build_parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "migrate":
+        return _migrate(args)
     return _add_user(args)
 
 

@@ -1,4 +1,8 @@
-"""Database models and the engine/session factory."""
+"""Database models and the engine/session factory.
+
+The schema is created and changed only by the Alembic migrations in
+`sessions_server.migrations`; `create_db_engine` applies them.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, create_engine, event
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -16,7 +20,11 @@ logger = logging.getLogger(__name__)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetime, stored as naive UTC so SQLite and others agree."""
+    """Aware UTC datetime, stored as naive UTC so SQLite and others agree.
+
+    On PostgreSQL the column is `timestamp without time zone`, so the
+    connection's TimeZone setting never shifts stored or returned values.
+    """
 
     impl = DateTime
     cache_ok = True
@@ -34,8 +42,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+# Constraint and index names are fixed here rather than chosen by each database,
+# so a migration can drop or alter them by the same name on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
 class Base(DeclarativeBase):
-    pass
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class Account(Base):
@@ -91,15 +110,18 @@ class SessionRecord(Base):
     user_agent: Mapped[str] = mapped_column(String(512), default="")
     # Device and location are resolved once at sign-in and stored as JSON objects.
     device: Mapped[dict[str, Any]] = mapped_column(JSON)
-    location: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # None is stored as SQL NULL rather than as the JSON value null.
+    location: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
     auth_methods: Mapped[list[str]] = mapped_column(JSON)
 
 
 def create_db_engine(database_url: str) -> Engine:
-    """Create the engine and the tables that are missing.
+    """Create the engine and upgrade the database to the newest migration.
 
     SQLite connections are shared across uvicorn's worker threads, so
     same-thread checking is off and writers wait up to 15 s for a lock.
+    Raises alembic.util.CommandError when the database carries a revision
+    that this version of the server does not know.
     """
     kwargs: dict[str, Any] = {}
     if database_url.startswith("sqlite"):
@@ -111,9 +133,13 @@ def create_db_engine(database_url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
 
-    # TODO: schema changes should move to Alembic migrations; create_all only
-    # creates missing tables and never alters existing ones.
-    Base.metadata.create_all(engine)
+    from .migrations import upgrade_database
+
+    try:
+        upgrade_database(engine)
+    except Exception:
+        engine.dispose()
+        raise
     logger.info("database ready at %s", engine.url.render_as_string(hide_password=True))
     return engine
 

@@ -27,13 +27,19 @@ class ServerConfig:
     # CIDR strings of reverse proxies whose X-Forwarded-For header is read.
     trusted_proxies: list[str] = field(default_factory=list)
     active_days: int = 7
-    # Idle timeout given to new accounts; each account stores its own value.
+    # Idle timeout given to new accounts. Each account stores its own value
+    # and may change it with PATCH /account to 7, 30, 90, 180 or 365.
     session_ttl_days: int = 30
     absolute_lifetime_days: int = 90
     # Failed sign-in attempts allowed per account and per client IP within
     # the sliding window before /auth/login and /auth/mfa return 429.
     throttle_max_failures: int = 10
     throttle_window_seconds: int = 15 * 60
+    # Each failure after the first block blocks the key again for twice as long
+    # (window length times 2, 4, 8 ...), capped at this many seconds.
+    throttle_max_block_seconds: int = 60 * 60
+    # A blocked key's back-off level is forgotten after this long without a failure.
+    throttle_forget_after_seconds: int = 6 * 60 * 60
     mfa_token_ttl_seconds: int = 300
     mfa_max_wrong_codes: int = 5
     # last_active_at is written at most once per this many seconds per session.

@@ -71,7 +71,7 @@ def get_caller(
     if found is None or not session_store.is_live(found[0], found[1], state.config, now):
         raise unauthorized("The bearer token is invalid, revoked or expired.")
     record, account = found
-    session_store.touch(db, record, now, state.config.activity_write_interval_seconds)
+    session_store.touch(db, record, account, state.config, now)
     return Caller(account, record)
 
 

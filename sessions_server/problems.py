@@ -57,6 +57,11 @@ def unauthorized(detail: str) -> ProblemError:
     return ProblemError(401, "unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+def invalid_credentials() -> ProblemError:
+    """Return the one 401 for an unknown email, a wrong password and a wrong current password."""
+    return ProblemError(401, "invalid_credentials", "The email or password is incorrect.")
+
+
 def too_many_attempts(retry_after: int) -> ProblemError:
     return ProblemError(
         429,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -20,12 +20,28 @@ Timestamp = Annotated[
 ]
 
 
-class LoginRequest(BaseModel):
-    email: str = Field(min_length=1, max_length=320)
-    password: str = Field(min_length=1, max_length=1024)
+# Shortest password accepted when one is set.
+PASSWORD_MIN_CHARS = 8
+PASSWORD_MAX_CHARS = 1024
 
 
-class MfaRequest(BaseModel):
+class RequestBody(BaseModel):
+    """Base of request bodies: an unknown member is a 422 invalid_request, so a misspelt field is never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# Control characters (NUL, which PostgreSQL rejects in text, and line breaks) never
+# occur in an email address.
+EMAIL_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+
+
+class LoginRequest(RequestBody):
+    email: str = Field(min_length=1, max_length=320, pattern=EMAIL_PATTERN)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS)
+
+
+class MfaRequest(RequestBody):
     mfa_token: str = Field(min_length=1, max_length=128)
     # A 6-digit TOTP code (spaces allowed) or a recovery code (case, spaces and hyphens ignored).
     code: str = Field(min_length=1, max_length=64)
@@ -88,8 +104,24 @@ class Account(BaseModel):
     session_ttl_days: int
 
 
+class AccountUpdate(RequestBody):
+    session_ttl_days: Literal[7, 30, 90, 180, 365] = Field(
+        description="Days a session may stay idle before it ends"
+    )
+
+
+class PasswordChange(RequestBody):
+    # No minimum on the current password, so a wrong one is a 401 like any failed attempt.
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX_CHARS)
+    new_password: str = Field(min_length=PASSWORD_MIN_CHARS, max_length=PASSWORD_MAX_CHARS)
+
+
 class RevokeOthersResult(BaseModel):
     revoked: int
+
+
+class PasswordChanged(BaseModel):
+    revoked: int = Field(description="Number of the account's other sessions that were ended")
 
 
 class Problem(BaseModel):

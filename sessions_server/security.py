@@ -25,6 +25,11 @@ RECOVERY_CODE_COUNT = 10
 _BASE32_LOWER = "abcdefghijklmnopqrstuvwxyz234567"
 _RECOVERY_CODE_RE = re.compile(r"[a-z2-7]{8}")
 _TOTP_CODE_RE = re.compile(r"[0-9]{6}")
+_BASE32_SECRET_RE = re.compile(r"[A-Z2-7]+")
+# RFC 4226 requires shared secrets of at least 128 bits: 26 base32 characters carry 130.
+TOTP_SECRET_MIN_CHARS = 26
+# The accounts.totp_secret column stores at most 64 characters.
+TOTP_SECRET_MAX_CHARS = 64
 
 
 class PasswordService:
@@ -72,6 +77,22 @@ def new_public_id() -> str:
 
 def new_totp_secret() -> str:
     return pyotp.random_base32()
+
+
+def normalize_totp_secret(secret: str) -> str:
+    """Return a base32 TOTP secret upper-cased, without spaces, hyphens or "=" padding.
+
+    Raises ValueError when the result is not base32 or is shorter than 128 bits
+    or longer than TOTP_SECRET_MAX_CHARS characters.
+    """
+    compact = "".join(secret.split()).replace("-", "").rstrip("=").upper()
+    if not _BASE32_SECRET_RE.fullmatch(compact):
+        raise ValueError("TOTP secret must be base32 (letters A-Z and digits 2-7)")
+    if len(compact) < TOTP_SECRET_MIN_CHARS:
+        raise ValueError(f"TOTP secret must have at least {TOTP_SECRET_MIN_CHARS} base32 characters (128 bits)")
+    if len(compact) > TOTP_SECRET_MAX_CHARS:
+        raise ValueError(f"TOTP secret must have at most {TOTP_SECRET_MAX_CHARS} base32 characters")
+    return compact
 
 
 def otpauth_uri(secret: str, email: str) -> str:

@@ -6,8 +6,9 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import schemas
 from .config import ServerConfig
@@ -71,20 +72,40 @@ def find_by_token(db: OrmSession, token: str) -> tuple[SessionRecord, Account] |
     return (row[0], row[1]) if row else None
 
 
-def touch(db: OrmSession, record: SessionRecord, now: datetime, interval_seconds: int) -> None:
-    """Record activity, writing at most once per `interval_seconds` so list ETags stay stable."""
-    if now - record.last_active_at < timedelta(seconds=interval_seconds):
+def touch(
+    db: OrmSession, record: SessionRecord, account: Account, config: ServerConfig, now: datetime
+) -> None:
+    """Record activity, writing at most once per `activity_write_interval_seconds` so list ETags stay stable.
+
+    The UPDATE repeats the liveness conditions, so it never writes to a session
+    that was revoked or expired between the caller's read and this write.
+    """
+    interval = timedelta(seconds=config.activity_write_interval_seconds)
+    if now - record.last_active_at < interval:
         return
-    # Conditional on the session still being unrevoked, so a concurrent revoke is never undone.
     result = db.execute(
         update(SessionRecord)
-        .where(SessionRecord.id == record.id, SessionRecord.revoked_at.is_(None))
+        .where(
+            SessionRecord.id == record.id,
+            SessionRecord.last_active_at <= now - interval,
+            *_live_conditions(account, config, now),
+        )
         .values(last_active_at=now)
         .execution_options(synchronize_session=False)
     )
     db.commit()
     if result.rowcount:
-        record.last_active_at = now
+        # Set as loaded, not as a pending change, so no later flush writes the column again.
+        set_committed_value(record, "last_active_at", now)
+
+
+def _live_conditions(account: Account, config: ServerConfig, now: datetime) -> list[ColumnElement[bool]]:
+    """Return SQL conditions equal to `is_live` for sessions of `account`."""
+    return [
+        SessionRecord.revoked_at.is_(None),
+        SessionRecord.last_active_at >= now - timedelta(days=account.session_ttl_days),
+        SessionRecord.created_at >= now - timedelta(days=config.absolute_lifetime_days),
+    ]
 
 
 def list_live(db: OrmSession, account: Account, config: ServerConfig, now: datetime) -> list[SessionRecord]:
@@ -115,6 +136,51 @@ def revoke(db: OrmSession, session_ids: list[int], now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     db.commit()
+    return result.rowcount
+
+
+def revoke_others(
+    db: OrmSession, account: Account, keep_session_id: int, config: ServerConfig, now: datetime
+) -> int:
+    """Revoke every live session of the account except `keep_session_id` in one UPDATE; return how many.
+
+    The statement revokes every session committed before it runs, including
+    sessions signed in while the request was being handled. A sign-in
+    committed after it is a later sign-in and stays live. The caller commits.
+    """
+    result = db.execute(
+        update(SessionRecord)
+        .where(
+            SessionRecord.account_id == account.id,
+            SessionRecord.id != keep_session_id,
+            *_live_conditions(account, config, now),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def revoke_ended(db: OrmSession, account: Account, idle_days: int, config: ServerConfig, now: datetime) -> int:
+    """Mark the account's sessions revoked that are idle longer than `idle_days` or past the absolute lifetime.
+
+    Called before the account's idle timeout changes, with the shorter of the
+    old and new value, so raising the timeout never revives an ended session.
+    The caller commits.
+    """
+    result = db.execute(
+        update(SessionRecord)
+        .where(
+            SessionRecord.account_id == account.id,
+            SessionRecord.revoked_at.is_(None),
+            or_(
+                SessionRecord.last_active_at < now - timedelta(days=idle_days),
+                SessionRecord.created_at < now - timedelta(days=config.absolute_lifetime_days),
+            ),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount
 
 

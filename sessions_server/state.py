@@ -54,6 +54,12 @@ def build_state(config: ServerConfig) -> ServerState:
             config.argon2_time_cost, config.argon2_memory_cost_kib, config.argon2_parallelism
         ),
         geo=geo,
-        throttle=FailureThrottle(config.throttle_max_failures, config.throttle_window_seconds, config.clock),
+        throttle=FailureThrottle(
+            config.throttle_max_failures,
+            config.throttle_window_seconds,
+            config.clock,
+            max_block_seconds=config.throttle_max_block_seconds,
+            forget_after_seconds=config.throttle_forget_after_seconds,
+        ),
         trusted_proxies=proxies,
     )

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import delete, or_, select, update
 
 from .. import session_store
-from ..accounts import normalize_email
+from ..accounts import email_fingerprint, normalize_email
 from ..db import Account, MfaChallenge, RecoveryCode
 from ..deps import CallerDep, ClientIp, Db, State, client_hints
-from ..problems import ProblemError, problem_responses, too_many_attempts
+from ..problems import ProblemError, invalid_credentials, problem_responses, too_many_attempts
 from ..schemas import Authenticated, LoginRequest, LoginResult, MfaRequest, MfaRequired
 from ..security import (
     hash_recovery_code,
@@ -29,9 +29,21 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
 
 
-def _check_throttle(state: ServerState, keys: list[str]) -> None:
+def account_throttle_key(email: str) -> str:
+    """Return the throttle key of an email, known or not, so unknown emails are throttled like real accounts."""
+    return f"account:{email_fingerprint(email)}"
+
+
+def ip_throttle_key(ip: str | None) -> str:
+    return f"ip:{ip}"
+
+
+def check_throttle(state: ServerState, keys: list[str]) -> None:
+    """Raise 429 too_many_attempts while any of the keys is blocked."""
     wait = state.throttle.retry_after(keys)
     if wait is not None:
+        # Debug level: under attack every request is rejected here, and engaging the block was logged as a warning.
+        logger.debug("attempt rejected by throttle for %s, retry after %d s", ", ".join(keys), wait)
         raise too_many_attempts(wait)
 
 
@@ -52,7 +64,14 @@ def _complete_sign_in(
         geo=state.geo,
         now=now,
     )
-    state.throttle.reset(f"account:{account.email}")
+    state.throttle.reset(account_throttle_key(account.email))
+    logger.info(
+        "sign-in succeeded for account %d: session %s from %s via %s",
+        account.id,
+        record.public_id,
+        ip,
+        "+".join(auth_methods),
+    )
     return Authenticated(
         access_token=token, session=session_store.to_schema(record, record.id, now, state.config.active_days)
     )
@@ -66,8 +85,8 @@ def _complete_sign_in(
 def login(body: LoginRequest, request: Request, state: State, db: Db, ip: ClientIp) -> Authenticated | MfaRequired:
     """Check email and password; return a session, or an mfa_token when 2FA is on."""
     email = normalize_email(body.email)
-    keys = [f"account:{email}", f"ip:{ip}"]
-    _check_throttle(state, keys)
+    keys = [account_throttle_key(email), ip_throttle_key(ip)]
+    check_throttle(state, keys)
 
     account = db.scalar(select(Account).where(Account.email == email))
     if account is None:
@@ -77,8 +96,11 @@ def login(body: LoginRequest, request: Request, state: State, db: Db, ip: Client
         verified = state.passwords.verify(account.password_hash, body.password)
     if account is None or not verified:
         state.throttle.record_failure(keys)
-        logger.info("sign-in failed for %r from %s", email, ip)
-        raise ProblemError(401, "invalid_credentials", "The email or password is incorrect.")
+        if account is None:
+            logger.info("sign-in failed for unknown email %s from %s", email_fingerprint(email), ip)
+        else:
+            logger.info("sign-in failed for account %d (wrong password) from %s", account.id, ip)
+        raise invalid_credentials()
 
     if state.passwords.needs_rehash(account.password_hash):
         account.password_hash = state.passwords.hash(body.password)
@@ -97,6 +119,7 @@ def login(body: LoginRequest, request: Request, state: State, db: Db, ip: Client
         )
     )
     db.commit()
+    logger.info("password accepted for account %d from %s; second factor required", account.id, ip)
     return MfaRequired(mfa_token=mfa_token, mfa_methods=["totp", "recovery_code"], expires_in=ttl)
 
 
@@ -144,14 +167,15 @@ def _mfa_token_expired() -> ProblemError:
 )
 def verify_mfa(body: MfaRequest, request: Request, state: State, db: Db, ip: ClientIp) -> Authenticated:
     """Finish a sign-in with a TOTP code or a recovery code."""
-    ip_key = f"ip:{ip}"
-    _check_throttle(state, [ip_key])
+    ip_key = ip_throttle_key(ip)
+    check_throttle(state, [ip_key])
 
     now = state.config.clock()
     challenge = db.scalar(select(MfaChallenge).where(MfaChallenge.token_hash == hash_token(body.mfa_token)))
     if challenge is None:
         raise _mfa_token_expired()
     if challenge.expires_at <= now or challenge.wrong_codes >= state.config.mfa_max_wrong_codes:
+        logger.info("expired or burned mfa_token used for account %d from %s", challenge.account_id, ip)
         db.delete(challenge)
         db.commit()
         raise _mfa_token_expired()
@@ -159,11 +183,12 @@ def verify_mfa(body: MfaRequest, request: Request, state: State, db: Db, ip: Cli
     account = db.get(Account, challenge.account_id)
     if account is None:
         raise _mfa_token_expired()
-    keys = [f"account:{account.email}", ip_key]
-    _check_throttle(state, keys)
+    keys = [account_throttle_key(account.email), ip_key]
+    check_throttle(state, keys)
 
     # Consuming the challenge first holds the write lock, so a concurrent request with the same token gets 0 rows.
     challenge_id = challenge.id
+    wrong_codes_before = challenge.wrong_codes
     consumed = db.execute(delete(MfaChallenge).where(MfaChallenge.id == challenge_id)).rowcount
     if consumed != 1:
         db.rollback()
@@ -179,7 +204,13 @@ def verify_mfa(body: MfaRequest, request: Request, state: State, db: Db, ip: Cli
         )
         db.commit()
         state.throttle.record_failure(keys)
-        logger.info("wrong second-factor code for account %d from %s", account.id, ip)
+        logger.info(
+            "wrong second-factor code for account %d from %s (%d of %d for this mfa_token)",
+            account.id,
+            ip,
+            wrong_codes_before + 1,
+            state.config.mfa_max_wrong_codes,
+        )
         raise ProblemError(401, "invalid_code", "The verification code is incorrect or was already used.")
 
     return _complete_sign_in(state, db, account, request, ip, ["password", method])
@@ -189,5 +220,5 @@ def verify_mfa(body: MfaRequest, request: Request, state: State, db: Db, ip: Cli
 def logout(caller: CallerDep, state: State, db: Db) -> Response:
     """Revoke the session making the request."""
     session_store.revoke(db, [caller.session.id], state.config.clock())
-    logger.info("session %s signed out", caller.session.public_id)
+    logger.info("session %s of account %d signed out", caller.session.public_id, caller.account.id)
     return Response(status_code=204)

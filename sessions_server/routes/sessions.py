@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
@@ -57,29 +58,42 @@ def list_sessions(
     return Response(body.model_dump_json(), media_type="application/json", headers={"ETag": etag})
 
 
+_PUBLIC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 @router.delete(
     "/sessions/{session_id}", status_code=204, response_class=Response, responses=problem_responses(401, 404, 409, 422)
 )
 def revoke_session(session_id: str, caller: CallerDep, state: State, db: Db) -> Response:
     """Revoke one of the account's other sessions."""
     now = state.config.clock()
-    record = session_store.find_live(db, caller.account, session_id, state.config, now)
     not_found = ProblemError(404, "session_not_found", f"No active session with id {session_id[:64]!r}.")
+    # Public ids are URL-safe base64; anything else (a NUL byte, which PostgreSQL
+    # rejects in text) cannot name a session and never reaches the database.
+    if not _PUBLIC_ID.fullmatch(session_id):
+        raise not_found
+    record = session_store.find_live(db, caller.account, session_id, state.config, now)
     if record is None:
         raise not_found
     if record.id == caller.session.id:
         raise ProblemError(409, "current_session", "This is the current session; use POST /auth/logout to end it.")
     if session_store.revoke(db, [record.id], now) != 1:
         raise not_found
-    logger.info("session %s revoked by session %s", record.public_id, caller.session.public_id)
+    logger.info(
+        "session %s of account %d revoked by session %s",
+        record.public_id,
+        caller.account.id,
+        caller.session.public_id,
+    )
     return Response(status_code=204)
 
 
 @router.post("/sessions/revoke-others", response_model=RevokeOthersResult, responses=problem_responses(401))
 def revoke_other_sessions(caller: CallerDep, state: State, db: Db) -> RevokeOthersResult:
     """Revoke every live session of the account except the caller's."""
-    now = state.config.clock()
-    others = [r.id for r in session_store.list_live(db, caller.account, state.config, now) if r.id != caller.session.id]
-    revoked = session_store.revoke(db, others, now)
-    logger.info("session %s revoked %d other sessions", caller.session.public_id, revoked)
+    revoked = session_store.revoke_others(db, caller.account, caller.session.id, state.config, state.config.clock())
+    db.commit()
+    logger.info(
+        "session %s of account %d revoked %d other sessions", caller.session.public_id, caller.account.id, revoked
+    )
     return RevokeOthersResult(revoked=revoked)

@@ -23,7 +23,8 @@ def api_factory(make_server: Any, clock: FakeClock) -> Iterator[Any]:
     def build(**overrides: Any) -> Api:
         # Low Argon2 cost keeps the suite fast; production cost is covered by the embedded-server tests.
         cheap_hashing = {"argon2_time_cost": 1, "argon2_memory_cost_kib": 1024, "argon2_parallelism": 1}
-        server = make_server(clock=clock, **{**cheap_hashing, **overrides})
+        # `clock=utc_now` in overrides runs the server on real time, for tests of concurrent requests.
+        server = make_server(**{"clock": clock, **cheap_hashing, **overrides})
         client = httpx.Client(base_url=f"{server.url}/api/v1", headers={"User-Agent": CHROME_WINDOWS})
         clients.append(client)
         return Api(server, client, clock)

@@ -11,11 +11,17 @@ import pyotp
 
 from sessions_server.accounts import AccountSecrets
 from sessions_server.embedded import EmbeddedServer
+from sessions_server.state import ServerState
 
 PASSWORD = "correct horse battery staple"
 CHROME_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
 )
+
+
+def server_state(server: EmbeddedServer) -> ServerState:
+    """Return the state of a running server, for tests that need its database or password service."""
+    return server._state
 
 
 class FakeClock:
@@ -61,8 +67,11 @@ class Api:
     def get(self, path: str, token: str, **headers: str) -> httpx.Response:
         return self.client.get(path, headers={"Authorization": f"Bearer {token}", **headers})
 
-    def post(self, path: str, token: str) -> httpx.Response:
-        return self.client.post(path, headers={"Authorization": f"Bearer {token}"})
+    def post(self, path: str, token: str, json: Any = None) -> httpx.Response:
+        return self.client.post(path, json=json, headers={"Authorization": f"Bearer {token}"})
+
+    def patch(self, path: str, token: str, json: Any) -> httpx.Response:
+        return self.client.patch(path, json=json, headers={"Authorization": f"Bearer {token}"})
 
     def delete(self, path: str, token: str) -> httpx.Response:
         return self.client.delete(path, headers={"Authorization": f"Bearer {token}"})

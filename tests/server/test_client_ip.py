@@ -46,3 +46,38 @@ def test_forwarded_for_honoured_from_trusted_peer(api_factory) -> None:
     api.create_account("proxied@example.com")
     body = api.sign_in("proxied@example.com", **{"X-Forwarded-For": "1.2.3.4, 88.198.0.1, 10.0.0.2"})
     assert body["session"]["ip_address"] == "88.198.0.1"
+
+
+def test_spoofed_first_entry_through_one_proxy(api_factory) -> None:
+    api: Api = api_factory(trusted_proxies=["127.0.0.1/32"])
+    api.create_account("proxied@example.com")
+    # The proxy appends the address it saw; the client wrote the first entry itself.
+    body = api.sign_in("proxied@example.com", **{"X-Forwarded-For": "6.6.6.6, 88.198.0.1"})
+    assert body["session"]["ip_address"] == "88.198.0.1"
+
+
+def test_spoofed_first_entry_through_two_proxies(api_factory) -> None:
+    api: Api = api_factory(trusted_proxies=["127.0.0.1/32", "10.0.0.0/8"])
+    api.create_account("proxied@example.com")
+    body = api.sign_in("proxied@example.com", **{"X-Forwarded-For": "6.6.6.6, 88.198.0.1, 10.1.2.3"})
+    assert body["session"]["ip_address"] == "88.198.0.1"
+    token = body["access_token"]
+    assert api.get("/sessions", token).json()["sessions"][0]["ip_address"] == "88.198.0.1"
+
+
+def test_spoofed_trusted_address_not_skipped_past_client(api_factory) -> None:
+    api: Api = api_factory(trusted_proxies=["127.0.0.1/32", "10.0.0.0/8"])
+    api.create_account("proxied@example.com")
+    # A client claiming to be a trusted proxy only adds entries left of its real address.
+    body = api.sign_in("proxied@example.com", **{"X-Forwarded-For": "10.9.9.9, 88.198.0.1, 10.1.2.3"})
+    assert body["session"]["ip_address"] == "88.198.0.1"
+
+
+def test_spoofed_header_throttles_real_client(api_factory) -> None:
+    api: Api = api_factory(trusted_proxies=["127.0.0.1/32"], throttle_max_failures=2, throttle_window_seconds=60)
+    api.create_account("proxied@example.com")
+    for spoofed in ("6.6.6.1", "6.6.6.2"):
+        api.login(f"nobody-{spoofed}@example.com", "wrong", **{"X-Forwarded-For": f"{spoofed}, 88.198.0.1"})
+    # Varying the spoofed entry does not escape the per-IP count of the real client.
+    response = api.login("proxied@example.com", **{"X-Forwarded-For": "6.6.6.3, 88.198.0.1"})
+    assert response.status_code == 429

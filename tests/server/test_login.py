@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 from tests.server.server_support import PASSWORD, Api
 
 
@@ -147,3 +149,29 @@ def test_logout_without_token(api: Api) -> None:
     response = api.client.post("/auth/logout")
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_login_unknown_email_same_answer_with_2fa_account(api: Api) -> None:
+    api.create_account("mfa@example.com", enable_2fa=True)
+    wrong_password = api.login("mfa@example.com", "wrong password")
+    unknown_email = api.login("nobody@example.com", "wrong password")
+    assert wrong_password.status_code == unknown_email.status_code == 401
+    assert unknown_email.json() == wrong_password.json()
+    assert unknown_email.headers["content-type"] == wrong_password.headers["content-type"]
+
+
+def test_login_unknown_email_same_timing(api_factory) -> None:
+    # A moderate Argon2 cost makes hashing dominate the request time, as in production.
+    api: Api = api_factory(
+        argon2_time_cost=2, argon2_memory_cost_kib=16 * 1024, throttle_max_failures=1000
+    )
+    api.create_account("plain@example.com")
+    api.login("plain@example.com", "warm up")
+    wrong_password: list[float] = []
+    unknown_email: list[float] = []
+    for _ in range(15):
+        wrong_password.append(api.login("plain@example.com", "wrong password").elapsed.total_seconds())
+        unknown_email.append(api.login("nobody@example.com", "wrong password").elapsed.total_seconds())
+    ratio = statistics.median(unknown_email) / statistics.median(wrong_password)
+    # Loose bounds: a missing dummy verify would make the unknown email several times faster.
+    assert 0.6 < ratio < 1.6, (statistics.median(unknown_email), statistics.median(wrong_password))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from sessions_server.accounts import AccountSecrets
-from tests.server.server_support import Api
+from sessions_server.db import RecoveryCode
+from tests.server.server_support import Api, server_state
 
 EMAIL = "mfa@example.com"
 
@@ -172,3 +174,45 @@ def test_mfa_throttle_blocks_login_too(api_factory) -> None:
     api.mfa(token, "000000")
     api.mfa(token, "000000")
     assert api.login(EMAIL).status_code == 429
+
+
+def test_mfa_replay_rejected_while_still_in_window(api: Api, secrets: AccountSecrets) -> None:
+    code = api.totp_code(secrets)
+    assert api.mfa(start_login(api), code).status_code == 200
+    # Thirty seconds later the code's step is the previous one, still inside the ±1 window.
+    api.clock.advance(seconds=30)
+    assert api.mfa(start_login(api), code).status_code == 401
+
+
+def test_mfa_leading_zero_dropped_rejected(api: Api, secrets: AccountSecrets) -> None:
+    # Move the clock to a step whose code starts with 0.
+    for _ in range(200):
+        if api.totp_code(secrets).startswith("0"):
+            break
+        api.clock.advance(seconds=30)
+    code = api.totp_code(secrets)
+    assert code.startswith("0")
+    dropped = api.mfa(start_login(api), code[1:])
+    assert dropped.status_code == 401
+    assert dropped.json()["type"] == "invalid_code"
+    assert api.mfa(start_login(api), code).status_code == 200
+
+
+def test_mfa_code_with_letter_rejected(api: Api, secrets: AccountSecrets) -> None:
+    code = api.totp_code(secrets)
+    assert api.mfa(start_login(api), code[:5] + "O").json()["type"] == "invalid_code"
+
+
+def test_recovery_code_recorded_in_auth_methods_listing(api: Api, secrets: AccountSecrets) -> None:
+    token = api.mfa(start_login(api), secrets.recovery_codes[1]).json()["access_token"]
+    assert api.get("/sessions", token).json()["sessions"][0]["auth_methods"] == ["password", "recovery_code"]
+
+
+def test_recovery_codes_stored_hashed(api: Api, secrets: AccountSecrets) -> None:
+    state = server_state(api.server)
+    with state.session_factory() as db:
+        stored = set(db.scalars(select(RecoveryCode.code_hash)))
+    assert len(stored) == 10
+    for code in secrets.recovery_codes:
+        assert code not in stored
+        assert code.replace("-", "") not in stored

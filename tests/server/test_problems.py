@@ -108,3 +108,59 @@ def test_oversized_streamed_body_is_rejected(api: Api) -> None:
 
     response = api.client.post("/auth/login", content=chunks(), headers={"Content-Type": "application/json"})
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_wrong_content_type_is_invalid_request(api: Api, content_type: str) -> None:
+    body = b'{"email": "a@example.com", "password": "x"}'
+    response = api.client.post("/auth/login", content=body, headers={"Content-Type": content_type})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "invalid_request"
+
+
+def test_missing_content_type_is_invalid_request(api: Api) -> None:
+    response = api.client.post("/auth/login", content=b'{"email": "a@example.com", "password": "x"}')
+    assert response.status_code == 422
+    assert response.json()["type"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/auth/login", {"email": "a@example.com", "password": "x", "remember_me": True}),
+        ("/auth/mfa", {"mfa_token": "t", "code": "123456", "trust_device": True}),
+    ],
+)
+def test_unknown_field_is_invalid_request(api: Api, path: str, body: dict[str, object]) -> None:
+    response = api.client.post(path, json=body)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "invalid_request"
+    assert "Extra inputs are not permitted" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"email": "a@example.com", "password": "x"', b'{"email": "a@example.com",,}', b"\x00\x01", b"{}" * 10],
+)
+def test_malformed_json_is_problem(api: Api, content: bytes) -> None:
+    response = api.client.post("/auth/login", content=content, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert set(response.json()) == PROBLEM_KEYS
+
+
+def test_oversized_body_on_authenticated_route(api: Api) -> None:
+    api.create_account("big@example.com")
+    token = api.sign_in("big@example.com")["access_token"]
+    padding = "x" * 20_000
+    response = api.post("/account/password", token, {"current_password": padding, "new_password": padding})
+    assert response.status_code == 413
+    assert response.json()["type"] == "request_too_large"
+
+
+def test_openapi_documents_new_account_routes(api: Api) -> None:
+    paths = httpx.get(f"{api.server.url}/openapi.json").json()["paths"]
+    assert "patch" in paths["/api/v1/account"]
+    assert set(paths["/api/v1/account/password"]["post"]["responses"]) == {"200", "401", "422", "429"}

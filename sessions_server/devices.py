@@ -51,7 +51,25 @@ class Device:
 
 
 def truncate_user_agent(user_agent: str | None) -> str:
-    return (user_agent or "")[:USER_AGENT_MAX_CHARS]
+    """Cap the User-Agent and recover UTF-8 text from a header decoded as Latin-1.
+
+    HTTP header values arrive decoded as Latin-1; bytes that form valid UTF-8 are
+    read as UTF-8 instead, so "Ünïcødé" is not shown as "Ãœ…".
+    """
+    full = user_agent or ""
+    text = full[: USER_AGENT_MAX_CHARS * 4]
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text[:USER_AGENT_MAX_CHARS]
+    # When the cut above split the last UTF-8 character, up to 3 trailing bytes may go.
+    droppable = 3 if len(full) > len(text) else 0
+    for end in range(len(raw), len(raw) - droppable - 1, -1):
+        try:
+            return raw[:end].decode("utf-8")[:USER_AGENT_MAX_CHARS]
+        except UnicodeDecodeError:
+            continue
+    return text[:USER_AGENT_MAX_CHARS]
 
 
 def warm_up() -> None:

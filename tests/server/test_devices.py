@@ -7,7 +7,7 @@ import time
 import pytest
 from tests.server.server_support import CHROME_WINDOWS, Api
 
-from sessions_server.devices import USER_AGENT_MAX_CHARS, Device, describe_device
+from sessions_server.devices import USER_AGENT_MAX_CHARS, Device, describe_device, truncate_user_agent
 
 ANDROID_REDUCED = (
     "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36"
@@ -122,3 +122,17 @@ def test_session_client_hints_from_request(api: Api) -> None:
     api.create_account("hints@example.com")
     body = api.sign_in("hints@example.com", **{"Sec-CH-UA-Platform-Version": '"15.0.0"'})
     assert body["session"]["device"]["os_version"] == "11"
+
+
+def test_utf8_user_agent_decoded() -> None:
+    header_text = "Browser/1.0 (Ünïcødé)".encode("utf-8").decode("latin-1")
+    assert truncate_user_agent(header_text) == "Browser/1.0 (Ünïcødé)"
+
+
+def test_latin1_user_agent_kept() -> None:
+    assert truncate_user_agent("Browser/1.0 (caf\xe9)") == "Browser/1.0 (caf\xe9)"
+
+
+def test_long_utf8_user_agent_capped() -> None:
+    header_text = ("é" * 5000).encode("utf-8").decode("latin-1")
+    assert truncate_user_agent(header_text) == "é" * USER_AGENT_MAX_CHARS

@@ -43,6 +43,9 @@ class DetailsPane(QWidget):
             self._fields[key] = value
         self.show_session(None)
 
+    def focus_first_field(self) -> None:
+        self._fields["device"].setFocus()
+
     def value(self, key: str) -> str:
         return self._fields[key].text()
 

@@ -321,8 +321,13 @@ class MainWindow(QMainWindow):
         copy_ip.triggered.connect(lambda: QGuiApplication.clipboard().setText(session.ip_address))
         details = menu.addAction(self.tr("Details"))
         details.setObjectName("showDetails")
-        details.triggered.connect(lambda: self.select_session(session.id))
+        details.triggered.connect(lambda: self.show_details(session.id))
         return menu
+
+    def show_details(self, session_id: str) -> None:
+        """Select the session and move the keyboard focus to its details."""
+        if self.select_session(session_id):
+            self.details.focus_first_field()
 
     def _on_context_menu(self, position: QPoint) -> None:
         index = self.table.indexAt(position)

@@ -155,7 +155,7 @@ def _model(device: ua_parser.Device | None, reduced_android: bool, model_hint: s
     if device is None or reduced_android or device.brand == "Spider":
         return None
     # ua-parser names some generic devices by their class ("Smartphone" for Firefox
-    # on Android), which the device type already says.
+    # on Android), which only repeat the device type.
     if device.model in (None, "", "Other", "Smartphone", "Tablet", "Generic Smartphone", "Generic Tablet"):
         return None
     return device.model

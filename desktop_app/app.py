@@ -113,8 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             demo.stop()
 
     def quit_app() -> None:
-        # Qt 6 asks every window to close before it quits, and a window that hides
-        # to the tray would refuse and cancel the quit.
+        # Qt 6 sends every window a close event before it quits, and a window that
+        # hides to the tray ignores it, which cancels the quit.
         window.hide_on_close = False
         app.quit()
 

@@ -80,7 +80,7 @@ class AppController(QObject):
         window.sig_interval_chosen.connect(self.set_poll_interval)
 
         self.client: SessionsClient | None = None
-        self.token_stored = False  # the keyring holds the current client's token
+        self.token_stored = False  # the keyring contains the current client's token
         self._sign_in_client: SessionsClient | None = None  # the client of the sign-in in progress
         self.email = ""
         self.sign_in_dialog: SignInDialog | None = None

@@ -51,7 +51,6 @@ class SessionMonitor(QObject):
         self.alerts = AlertCenter(window.model, tray, parent=self)
         self.client: SessionsClient | None = None
         self.watcher: FamiliarityWatcher | None = None
-        self._checked_at: datetime | None = None
         self._summary = ""
         self._offline_reason = ""
         self._offline_timer = QTimer(self)
@@ -99,7 +98,6 @@ class SessionMonitor(QObject):
     # Poll results
 
     def _on_polled(self, result: PollResult) -> None:
-        self._checked_at = datetime.now(timezone.utc)
         if result.sessions is not None:
             keep_visible = self.window.selection_visible()
             self.window.model.apply(result.sessions)

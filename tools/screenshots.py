@@ -31,8 +31,8 @@ def main(out_dir: Path) -> int:
     app.setApplicationName(APP_NAME)
     runner = TaskRunner()
     window = MainWindow(SessionsModel())
-    controller = AppController(window, runner, Settings(), TokenStore(), remember_sign_in=False)
     demo = DemoEnvironment()
+    controller = AppController(window, runner, Settings(), TokenStore(), data_dir=demo.folder, remember_sign_in=False)
     window.resize(1100, 600)
     window.show()
 

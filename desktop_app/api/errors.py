@@ -31,7 +31,7 @@ class ConnectionFailed(ApiError):
 
 
 class RequestTimedOut(ConnectionFailed):
-    """The server did not answer within the timeout."""
+    """The server did not respond within the timeout."""
 
 
 class TlsFailure(ConnectionFailed):
@@ -71,4 +71,4 @@ class ServerError(ApiError):
 
 
 class InvalidResponse(ApiError):
-    """The server's answer is not what the API describes (malformed JSON, wrong shape)."""
+    """The server's response does not match the API (malformed JSON, wrong shape)."""

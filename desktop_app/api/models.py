@@ -50,7 +50,7 @@ class Session:
 
 @dataclass(frozen=True, slots=True)
 class SessionList:
-    """One answer of `GET /sessions`; `etag` is sent back as `If-None-Match`."""
+    """One response of `GET /sessions`; `etag` is sent back as `If-None-Match`."""
 
     sessions: tuple[Session, ...]
     server_time: datetime
@@ -167,10 +167,10 @@ def parse_session(data: Any) -> Session:
 
 
 def parse_session_list(data: Any, etag: str | None) -> SessionList:
-    data = _object(data, "sessions answer")
+    data = _object(data, "sessions response")
     sessions = data.get("sessions")
     if not isinstance(sessions, list):
-        raise InvalidResponse("The server's sessions answer has no list of sessions.")
+        raise InvalidResponse("The server's sessions response has no list of sessions.")
     return SessionList(
         sessions=tuple(parse_session(item) for item in sessions),
         server_time=parse_time(data.get("server_time"), "server_time"),

@@ -293,6 +293,7 @@ class MainWindow(QMainWindow):
         """Build the menu that right-click and the "…" button both open."""
         menu = QMenu(self)
         menu.setToolTipsVisible(True)
+
         sign_out = menu.addAction(self.tr("Sign out this session…"))
         sign_out.setObjectName("signOutSession")
         if session.current:
@@ -304,6 +305,7 @@ class MainWindow(QMainWindow):
             reason.setEnabled(False)
         else:
             sign_out.triggered.connect(lambda: self.confirm_revoke(session))
+
         if not session.current:
             trust = menu.addAction(self.tr("Trust this device"))
             trust.setObjectName("trustDevice")
@@ -314,6 +316,7 @@ class MainWindow(QMainWindow):
             dismiss = menu.addAction(self.tr("Dismiss alert"))
             dismiss.setObjectName("dismissAlert")
             dismiss.triggered.connect(lambda: self.sig_acknowledge_requested.emit(session.id))
+
         menu.addSeparator()
         copy_ip = menu.addAction(self.tr("Copy IP address"))
         copy_ip.setObjectName("copyIp")

@@ -138,8 +138,8 @@ class SessionsModel(QAbstractTableModel):
         self._skew = session_list.server_time - self._clock()
         incoming = {session.id: session for session in session_list.sessions}
 
-        gone = [row for row, session in enumerate(self._sessions) if session.id not in incoming]
-        self._remove_rows(gone)
+        removed_rows = [row for row, session in enumerate(self._sessions) if session.id not in incoming]
+        self._remove_rows(removed_rows)
 
         changed_rows = []
         for row, old in enumerate(self._sessions):

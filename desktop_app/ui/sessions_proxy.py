@@ -28,8 +28,8 @@ class SessionsProxy(QSortFilterProxyModel):
         left_current, *left_key = model.sort_key(left.row(), left.column())
         right_current, *right_key = model.sort_key(right.row(), right.column())
         if left_current != right_current:
-            # Qt reverses the comparison for a descending sort, so the answer that
-            # puts the current row first depends on the order.
+            # Qt reverses the comparison for a descending sort, so the return value
+            # that puts the current row first depends on the order.
             current_first = self.sortOrder() == Qt.SortOrder.AscendingOrder
             return left_current if current_first else right_current
         # Ties fall back to last activity, then id, so the order is stable.

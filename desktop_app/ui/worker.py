@@ -1,8 +1,8 @@
 """One worker thread for every network and keyring call.
 
-The GUI thread submits a callable; the worker runs it and sends the result or the
-exception back by a queued signal, so callbacks always run on the GUI thread. Tasks
-run one at a time, in the order submitted.
+The GUI thread submits a callable, and the worker runs it. The result or the
+exception comes back by a queued signal, so callbacks always run on the GUI thread.
+Tasks run one at a time, in the order submitted.
 """
 
 from __future__ import annotations
@@ -35,12 +35,8 @@ class _Worker(QObject):
 
 
 class TaskRunner(QObject):
-    """Runs blocking callables on a dedicated QThread.
+    """Runs blocking callables on a dedicated QThread; `busy` is True while a task is queued or running."""
 
-    sig_busy_changed(bool): True while at least one task is queued or running.
-    """
-
-    sig_busy_changed = Signal(bool)
     _sig_submit = Signal(int, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -67,10 +63,7 @@ class TaskRunner(QObject):
         on_error: ErrorCallback | None = None,
     ) -> int:
         ticket = next(self._tickets)
-        was_busy = self.busy
         self._callbacks[ticket] = (on_success, on_error)
-        if not was_busy:
-            self.sig_busy_changed.emit(True)
         self._sig_submit.emit(ticket, task)
         return ticket
 
@@ -82,10 +75,7 @@ class TaskRunner(QObject):
             log.warning("The worker thread did not stop within 15 s")
 
     def _take(self, ticket: int) -> tuple[SuccessCallback | None, ErrorCallback | None] | None:
-        callbacks = self._callbacks.pop(ticket, None)
-        if not self._callbacks:
-            self.sig_busy_changed.emit(False)
-        return callbacks
+        return self._callbacks.pop(ticket, None)
 
     @Slot(int, object)
     def _on_finished(self, ticket: int, result: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-# Qt widget tests draw offscreen unless a test module asks for a real display.
+# Qt widget tests draw offscreen unless the environment sets another platform.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from collections.abc import Callable

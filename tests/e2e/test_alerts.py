@@ -92,23 +92,23 @@ def test_trusted_device_stays_quiet(qtbot, live_account, launch_app):
 
 def test_notification_click_selects_session(qtbot, live_account, launch_app):
     app, stranger = _app_with_stranger(qtbot, live_account, launch_app)
-    shown = []
-    app.controller.monitor.alerts.sig_show_session.connect(shown.append)
+    shown_ids = []
+    app.controller.monitor.alerts.sig_show_session.connect(shown_ids.append)
 
     app.controller.tray.sig_message_clicked.emit()
 
-    assert shown == [stranger]
+    assert shown_ids == [stranger]
 
 
 def test_spurious_click_without_alert(qtbot, live_account, launch_app):
     app = launch_app(live_account.url)
     _sign_in(qtbot, app, live_account, expected_rows=1)
-    shown = []
-    app.controller.monitor.alerts.sig_show_session.connect(shown.append)
+    shown_ids = []
+    app.controller.monitor.alerts.sig_show_session.connect(shown_ids.append)
 
     app.controller.tray.sig_message_clicked.emit()
 
-    assert shown == [""]
+    assert shown_ids == [""]
 
 
 def test_interval_choice_is_saved(qtbot, live_account, launch_app, settings_path):

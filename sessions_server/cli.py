@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +51,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--active-days", type=int, default=7, help="days since last activity that count as active (default: 7)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes; they share the database, and sign-in throttling counts per process (default: 1)",
     )
 
     add_user = commands.add_parser(
@@ -94,6 +102,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.active_days < 1:
         print("error: --active-days must be at least 1", file=sys.stderr)
         return EXIT_USAGE
+    if args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
 
     config = ServerConfig(
         database_url=_database_url(args.database),
@@ -101,6 +112,8 @@ def _serve(args: argparse.Namespace) -> int:
         trusted_proxies=list(args.trusted_proxy),
         active_days=args.active_days,
     )
+    if args.workers > 1:
+        return _serve_workers(config, args)
     try:
         app = create_app(config)
     except ValueError as error:
@@ -116,6 +129,59 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         app.state.server.close()
     return 0
+
+
+# The settings that `serve --workers` hands to each worker process, which builds its
+# own application with `app_from_environment`.
+_WORKER_CONFIG_VARIABLE = "SESSION_GUARD_SERVER_CONFIG"
+
+
+def _serve_workers(config: ServerConfig, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .db import create_db_engine
+
+    # Upgrade the schema once here, so the workers do not race to migrate it.
+    try:
+        create_db_engine(config.database_url).dispose()
+    except CommandError as error:
+        print(f"error: database migration failed: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    os.environ[_WORKER_CONFIG_VARIABLE] = json.dumps(
+        {
+            "database_url": config.database_url,
+            "geoip_db": str(config.geoip_db),
+            "trusted_proxies": config.trusted_proxies,
+            "active_days": config.active_days,
+        }
+    )
+    logger.info("serving on http://%s:%d/api/v1 with %d worker processes", args.host, args.port, args.workers)
+    uvicorn.run(
+        "sessions_server.cli:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        proxy_headers=False,
+    )
+    return 0
+
+
+def app_from_environment():
+    """Build one worker's application from the settings `serve --workers` put in the environment."""
+    from .app import create_app
+
+    settings = json.loads(os.environ[_WORKER_CONFIG_VARIABLE])
+    config = ServerConfig(
+        database_url=settings["database_url"],
+        geoip_db=Path(settings["geoip_db"]),
+        trusted_proxies=settings["trusted_proxies"],
+        active_days=settings["active_days"],
+    )
+    app = create_app(config)
+    app.router.on_shutdown.append(app.state.server.close)
+    return app
 
 
 # NIST SP 800-63B sets 8 characters as the minimum for user-chosen passwords.

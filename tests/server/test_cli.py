@@ -90,3 +90,55 @@ def test_serve_invalid_cidr(capsys) -> None:
 def test_serve_missing_geoip_file(tmp_path: Path, capsys) -> None:
     assert cli.main(["serve", "--geoip-db", str(tmp_path / "missing.mmdb")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_serve_zero_workers(capsys) -> None:
+    assert cli.main(["serve", "--workers", "0"]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_two_workers_share_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+    import time
+
+    url = f"sqlite:///{tmp_path / 'workers.sqlite3'}"
+    run_add_user(monkeypatch, ["alice@example.com", "--database", url], "s3cret pass")
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sessions_server", "serve", "--database", url, "--port", str(port), "--workers", "2"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        token = None
+        while token is None and time.monotonic() < deadline:
+            try:
+                response = httpx.post(
+                    f"http://127.0.0.1:{port}/api/v1/auth/login",
+                    json={"email": "alice@example.com", "password": "s3cret pass"},
+                )
+                token = response.json()["access_token"]
+            except httpx.TransportError:
+                time.sleep(0.2)
+        # Each new connection may reach either worker, and both must list the same sessions.
+        counts = {
+            len(httpx.get(f"http://127.0.0.1:{port}/api/v1/sessions", headers={"Authorization": f"Bearer {token}"}).json()["sessions"])
+            for _ in range(10)
+        }
+        assert counts == {1}
+    finally:
+        os.kill(server.pid, signal.SIGTERM)
+        _, errors = server.communicate(timeout=30)
+    assert "Traceback" not in errors

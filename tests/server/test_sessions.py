@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from sessions_server.schemas import SessionList
 from tests.server.server_support import Api
 
 EMAIL = "owner@example.com"
@@ -49,6 +50,13 @@ def test_list_session_fields(owner: Api) -> None:
         "id", "current", "status", "created_at", "last_active_at", "ip_address",
         "location", "device", "user_agent", "auth_methods",
     }
+
+
+def test_list_body_matches_model_json(owner: Api) -> None:
+    sign_in(owner)
+    token, _ = sign_in(owner)
+    body = owner.get("/sessions", token).content
+    assert SessionList.model_validate_json(body).model_dump_json().encode() == body
 
 
 def test_list_server_time(owner: Api) -> None:

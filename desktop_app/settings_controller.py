@@ -1,8 +1,8 @@
 """Opening the Settings dialog, and saving and applying its values.
 
-The account's idle timeout is read and changed on the worker thread (`TaskRunner`);
-the start-at-login entry is a small local file or registry value, written on the GUI
-thread.
+The account's idle timeout is read and changed on the worker thread (`TaskRunner`).
+The start-at-login entry is a small local file or registry value, so it is written on
+the GUI thread.
 """
 
 from __future__ import annotations
@@ -105,11 +105,16 @@ class SettingsController(QObject):
             dialog.show_message("")
             return
         log.warning("Reading the account failed: %s", error)
-        dialog.show_message(self.tr("Could not read the account's settings: %1").replace("%1", error_message(error)))
+        dialog.show_error(self.tr("Could not read the account's settings: %1").replace("%1", error_message(error)))
 
     # OK
 
     def _submit(self, dialog: SettingsDialog) -> None:
+        """Change the idle timeout on the server first, then finish locally.
+
+        A server change that succeeded stays when the start-at-login entry then fails,
+        and the dialog takes it as the saved value.
+        """
         ttl = dialog.session_ttl()
         client = self._client
         if ttl is None or ttl == self._saved_ttl or client is None:
@@ -118,7 +123,7 @@ class SettingsController(QObject):
         if client is not self.app.client:
             # The app signed out, or in again, while the dialog was open.
             dialog.set_session_ttl(None)
-            dialog.show_message(self.tr("Session Guard signed out, so the account's settings were not changed."))
+            dialog.show_error(self.tr("Session Guard signed out, so the account's settings were not changed."))
             return
         log.info("Setting the account's idle timeout to %d days", ttl)
         dialog.set_busy(True)
@@ -141,7 +146,7 @@ class SettingsController(QObject):
             return
         log.warning("Changing the account's idle timeout failed: %s", error)
         dialog.set_busy(False)
-        dialog.show_message(
+        dialog.show_error(
             self.tr("Could not change how long idle sessions stay signed in: %1").replace("%1", error_message(error))
         )
 
@@ -152,7 +157,7 @@ class SettingsController(QObject):
             self._update_startup_entry(values)
         except autostart.AutostartError as exc:
             dialog.set_start_at_login(self.startup_entry.is_enabled())
-            dialog.show_message(str(exc))
+            dialog.show_error(str(exc))
             return
         self.apply(values)
         dialog.accept()

@@ -109,7 +109,7 @@ class XdgAutostart:
         """Return True when the entry exists and is not switched off with Hidden or X-GNOME-Autostart-enabled."""
         try:
             text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return False
         except (OSError, UnicodeDecodeError) as exc:
             log.warning("Reading the autostart entry %s failed: %s", self.path, exc)
@@ -151,7 +151,7 @@ class XdgAutostart:
 
 
 def _desktop_entry_keys(text: str) -> dict[str, str]:
-    """Return the keys of the [Desktop Entry] group, without localised variants."""
+    """Return the keys and values of the [Desktop Entry] group; localised keys such as Name[de] stay as they are."""
     keys: dict[str, str] = {}
     in_group = False
     for line in text.splitlines():
@@ -182,7 +182,7 @@ class LaunchAgentAutostart:
         try:
             with self.path.open("rb") as file:
                 agent = plistlib.load(file)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return False
         except (OSError, plistlib.InvalidFileException, ValueError, xml.parsers.expat.ExpatError) as exc:
             log.warning("Reading the launch agent %s failed: %s", self.path, exc)
@@ -329,7 +329,11 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 def _write_error(where: Path | str, exc: OSError) -> AutostartError:
     log.warning("Writing the start-at-login entry %s failed: %s", where, exc)
-    reason = exc.strerror or str(exc)
+    if isinstance(exc, (FileExistsError, NotADirectoryError)) and isinstance(where, Path):
+        # mkdir and open report a file where a folder of the path should be this way.
+        reason = translate("Autostart", "a file is in the place of a folder on that path")
+    else:
+        reason = exc.strerror or str(exc)
     return AutostartError(
         translate("Autostart", "Could not write the start-at-login entry {path}: {reason}.").format(path=where, reason=reason)
     )

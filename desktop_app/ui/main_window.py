@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
     def _build_settings_action(self) -> QAction:
         self.settings_action = QAction(self.tr("&Settings…"), self)
         self.settings_action.setObjectName("settingsAction")
-        # Windows and desktops without a platform theme bind no Preferences key, so Ctrl+, stands in.
+        # Windows and desktops without a platform theme bind no Preferences key, so Ctrl+, is used instead.
         shortcuts = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences) or [QKeySequence("Ctrl+,")]
         self.settings_action.setShortcuts(shortcuts)
         # On macOS Qt moves the action into the application menu, where the platform expects it.

@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -56,6 +58,14 @@ class SettingsDialog(QDialog):
         self.message_label.setWordWrap(True)
         self.message_label.setAccessibleName(self.tr("Settings message"))
         self.message_label.hide()
+        self.error_icon = QLabel(self)
+        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        self.error_icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size, size))
+        self.error_icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.error_icon.hide()
+        message_row = QHBoxLayout()
+        message_row.addWidget(self.error_icon)
+        message_row.addWidget(self.message_label, 1)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -65,7 +75,7 @@ class SettingsDialog(QDialog):
 
         column = QVBoxLayout(self)
         column.addLayout(self.form)
-        column.addWidget(self.message_label)
+        column.addLayout(message_row)
         column.addWidget(self.buttons)
 
     # Construction
@@ -115,7 +125,7 @@ class SettingsDialog(QDialog):
         self.ttl_box.setAccessibleName(self.tr("Automatically sign out sessions inactive for"))
         self.ttl_box.setAccessibleDescription(self.tr("Applies to every session of the account, on the server."))
         self.ttl_box.setToolTip(self.tr("Applies to every session of the account at once, including other devices."))
-        self._ttl_label = self._add_row(self.tr("&Automatically sign out sessions inactive for:"), self.ttl_box)
+        self._add_row(self.tr("&Automatically sign out sessions inactive for:"), self.ttl_box)
         self.set_session_ttl(None)
 
     def _add_row(self, text: str, field: QWidget) -> QLabel:
@@ -177,9 +187,18 @@ class SettingsDialog(QDialog):
             self.show_message(self.tr("Saving…"))
 
     def show_message(self, text: str) -> None:
-        """Show a progress note or an error below the fields; an empty text hides it."""
+        """Show a progress note below the fields; an empty text hides it."""
+        self._set_message(text, error=False)
+
+    def show_error(self, text: str) -> None:
+        """Show an error with a warning icon below the fields."""
+        self._set_message(text, error=True)
+
+    def _set_message(self, text: str, error: bool) -> None:
         self.message_label.setText(text)
         self.message_label.setVisible(bool(text))
+        self.error_icon.setVisible(error and bool(text))
+        self.message_label.setAccessibleDescription(self.tr("Error") if error else "")
         if text:
             self.adjustSize()
 

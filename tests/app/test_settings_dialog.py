@@ -260,7 +260,15 @@ def test_unwritable_autostart_shows_error(controller):
     dialog = _open(controller)
     dialog.start_at_login_box.setChecked(True)
     _press_ok(dialog)
-    assert dialog.message_label.isVisible() and "Could not write the start-at-login entry" in dialog.message_label.text()
+    assert "Could not write the start-at-login entry" in dialog.message_label.text()
+
+
+@pytest.mark.usefixtures("blocked_autostart_folder")
+def test_unwritable_autostart_shows_warning_icon(controller):
+    dialog = _open(controller)
+    dialog.start_at_login_box.setChecked(True)
+    _press_ok(dialog)
+    assert dialog.error_icon.isVisible()
 
 
 @pytest.mark.usefixtures("blocked_autostart_folder")

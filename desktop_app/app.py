@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from . import i18n
     from .controller import AppController
     from .core.credentials import TokenStore
-    from .settings import Settings
+    from .settings import START_MINIMIZED, Settings
     from .ui.icons import icon
     from .ui.main_window import MainWindow
     from .ui.sessions_model import SessionsModel
@@ -92,10 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     runner = TaskRunner()
     window = MainWindow(SessionsModel())
     tray = Tray()
+    settings = Settings()
     controller = AppController(
         window,
         runner,
-        Settings(),
+        settings,
         TokenStore(),
         data_dir=data_dir,
         tray=tray,
@@ -134,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     controller.monitor.alerts.sig_show_session.connect(lambda session_id: _show_session(window, session_id))
     tray.start()
 
-    if not args.minimized or tray.available is False:
+    start_minimized = args.minimized or settings.get(START_MINIMIZED)
+    if not start_minimized or tray.available is False:
         window.show()
 
     if demo is not None:

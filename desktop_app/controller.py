@@ -16,10 +16,11 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from .api import errors
 from .api.client import SessionsClient, normalize_server_url
 from .api.models import Authenticated, MfaRequired
-from .core import familiarity
+from .core import autostart, familiarity
 from .core.credentials import TokenStore
 from .monitor import SessionMonitor, error_message
-from .settings import EMAIL, POLL_INTERVAL, SERVER_URL, Settings
+from .settings import ALERTS_ENABLED, EMAIL, NOTIFY_ENDED_SESSIONS, POLL_INTERVAL, SERVER_URL, Settings
+from .settings_controller import SettingsController
 from .ui.main_window import MainWindow
 from .ui.poller import Poller
 from .ui.signin import MfaDialog, SignInDialog
@@ -61,6 +62,7 @@ class AppController(QObject):
         server_url: str | None = None,
         remember_sign_in: bool = True,
         client_factory: Callable[..., SessionsClient] = SessionsClient,
+        startup_entry: autostart.Autostart | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -78,6 +80,9 @@ class AppController(QObject):
         self.monitor.sig_unauthorized.connect(self._session_ended)
         window.show_interval(self.poller.interval)
         window.sig_interval_chosen.connect(self.set_poll_interval)
+        self.apply_alert_settings()
+        self.settings_controller = SettingsController(self, startup_entry or autostart.for_platform())
+        window.sig_settings_requested.connect(self.settings_controller.open)
 
         self.client: SessionsClient | None = None
         self.token_stored = False  # the keyring contains the current client's token
@@ -325,6 +330,10 @@ class AppController(QObject):
         if self.remember_sign_in:
             self.settings.set(POLL_INTERVAL, self.poller.interval)
         log.info("Polling every %.0f s", self.poller.interval)
+
+    def apply_alert_settings(self) -> None:
+        self.monitor.alerts.enabled = self.settings.get(ALERTS_ENABLED)
+        self.monitor.alerts.notify_ended = self.settings.get(NOTIFY_ENDED_SESSIONS)
 
     # Signing out of the app
 

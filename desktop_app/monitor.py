@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 from .api import errors
 from .api.client import SessionsClient
 from .core.familiarity import FamiliarityWatcher
-from .ui.alerts import AlertCenter
+from .ui.alerts import AlertCenter, ended_sessions
 from .ui.main_window import MainWindow
 from .ui.poller import Poller, PollResult
 from .ui.tray import Tray, TrayState
@@ -99,11 +99,14 @@ class SessionMonitor(QObject):
 
     def _on_polled(self, result: PollResult) -> None:
         if result.sessions is not None:
+            # Sessions this app signs out leave the table before a poll can miss them.
+            ended = ended_sessions(self.window.model.sessions(), result.sessions.sessions)
             keep_visible = self.window.selection_visible()
             self.window.model.apply(result.sessions)
             if keep_visible:
                 self.window.scroll_to_selection()
             self.alerts.raise_alerts(result.alerts)
+            self.alerts.report_ended(ended)
         if result.store_reset:
             self._report_store_reset()
         self._show_summary()

@@ -171,7 +171,26 @@ class SessionsClient:
         self._token = None
 
     def get_account(self) -> Account:
-        return parse_account(self._request_json("GET", "/account"))
+        """Return the account; raises NotSupported when the server has no `/account` route."""
+        try:
+            return parse_account(self._request_json("GET", "/account"))
+        except errors.SessionNotFound as exc:
+            raise self._not_supported(exc) from None
+
+    def update_account(self, session_ttl_days: int) -> Account:
+        """Set the account's idle timeout in days (`PATCH /account`) and return the account."""
+        try:
+            data = self._request_json("PATCH", "/account", json={"session_ttl_days": session_ttl_days})
+        except errors.SessionNotFound as exc:
+            raise self._not_supported(exc) from None
+        return parse_account(data)
+
+    def _not_supported(self, error: errors.ApiError) -> errors.NotSupported:
+        return errors.NotSupported(
+            translate("Errors", "The server at {url} does not offer account settings.").format(url=self.server_url),
+            status=error.status,
+            code=error.code,
+        )
 
     # Sessions
 

@@ -70,5 +70,9 @@ class ServerError(ApiError):
     """The server failed (5xx) or is unavailable."""
 
 
+class NotSupported(ApiError):
+    """The server does not offer the endpoint (HTTP 404 on a fixed route)."""
+
+
 class InvalidResponse(ApiError):
     """The server's response does not match the API (malformed JSON, wrong shape)."""

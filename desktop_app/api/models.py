@@ -59,9 +59,11 @@ class SessionList:
 
 @dataclass(frozen=True, slots=True)
 class Account:
+    """The signed-in account; `session_ttl_days` is None from a server that does not send it."""
+
     email: str
     mfa_enabled: bool
-    session_ttl_days: int
+    session_ttl_days: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,7 @@ def parse_account(data: Any) -> Account:
     data = _object(data, "account")
     email = data.get("email")
     ttl = data.get("session_ttl_days")
-    if not isinstance(email, str) or not isinstance(ttl, int):
+    valid_ttl = ttl is None or (isinstance(ttl, int) and not isinstance(ttl, bool) and ttl > 0)
+    if not isinstance(email, str) or not valid_ttl:
         raise InvalidResponse("The server sent an invalid account record.")
     return Account(email=email, mfa_enabled=data.get("mfa_enabled") is True, session_ttl_days=ttl)

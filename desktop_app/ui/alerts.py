@@ -23,6 +23,12 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def ended_sessions(before: Sequence[Session], after: Sequence[Session]) -> list[Session]:
+    """Return the sessions of `before` that `after` no longer lists, except the app's own."""
+    remaining = {session.id for session in after}
+    return [session for session in before if session.id not in remaining and not session.current]
+
+
 class AlertCenter(QObject):
     """Raises one notification per unfamiliar session (several are grouped) and keeps
     each session's row marked until the user acknowledges it.
@@ -30,6 +36,9 @@ class AlertCenter(QObject):
     sig_changed(): the set of unacknowledged alerts changed.
     sig_show_session(str): the user clicked a notification; open the window on this session.
     sig_in_window_alert(str, str): no tray, so the window shows the alert text for this session id.
+
+    `enabled` switches the notifications for unfamiliar sign-ins (rows are marked either
+    way); `notify_ended` switches the notification for sessions that ended elsewhere.
     """
 
     sig_changed = Signal()
@@ -44,6 +53,8 @@ class AlertCenter(QObject):
         self._pending: dict[str, Session] = {}
         self._last_alerted: list[str] = []
         self.paused_until: datetime | None = None
+        self.enabled = True
+        self.notify_ended = False
         self.notifications: list[tuple[str, str]] = []  # (title, text) of each shown, newest last
         self._resume_timer = QTimer(self)
         self._resume_timer.setSingleShot(True)
@@ -72,6 +83,9 @@ class AlertCenter(QObject):
         if self.paused:
             log.info("Alerts are paused until %s; %d not shown", self.paused_until, len(sessions))
             return
+        if not self.enabled:
+            log.info("Alert notifications are switched off; %d not shown", len(sessions))
+            return
         if len(sessions) == 1:
             title = self.tr("New sign-in: %1").replace("%1", labels.alert_text(sessions[0]))
             text = self.tr("A device or place this account has not used before signed in. Click to review it.")
@@ -84,6 +98,25 @@ class AlertCenter(QObject):
         self.notifications.append((title, text))
         if not self._tray.notify(title, text, critical=True):
             self.sig_in_window_alert.emit(sessions[0].id, title)
+
+    def report_ended(self, sessions: Sequence[Session]) -> None:
+        """Notify that sessions ended without this app signing them out, when `notify_ended` is on."""
+        if not sessions:
+            return
+        log.info("%d sessions ended elsewhere: %s", len(sessions), ", ".join(session.id for session in sessions))
+        if not self.notify_ended or self.paused:
+            return
+        if len(sessions) == 1:
+            title = self.tr("Session ended: %1").replace("%1", labels.alert_text(sessions[0]))
+        else:
+            title = self.tr("%1 sessions ended").replace("%1", str(len(sessions)))
+        lines = [labels.alert_text(session) for session in sessions[:GROUP_LINES]] if len(sessions) > 1 else []
+        if len(sessions) > GROUP_LINES:
+            lines.append(self.tr("and %1 more").replace("%1", str(len(sessions) - GROUP_LINES)))
+        lines.append(self.tr("Signed out from another device, or expired."))
+        text = "\n".join(lines)
+        self.notifications.append((title, text))
+        self._tray.notify(title, text)
 
     def acknowledge(self, session_id: str) -> None:
         if self._pending.pop(session_id, None) is None:

@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
     sig_revoke_others_requested(), sig_sign_in_requested(), sig_sign_out_requested(),
     sig_quit_requested(), sig_trust_requested(session_id), sig_acknowledge_requested(session_id).
     sig_shown() is sent each time the window is shown; sig_interval_chosen(seconds)
-    when the user picks how often to check.
+    when the user picks how often to check; sig_settings_requested() for Settings….
     """
 
     sig_refresh_requested = Signal()
@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
     sig_acknowledge_requested = Signal(str)
     sig_shown = Signal()
     sig_interval_chosen = Signal(float)
+    sig_settings_requested = Signal()
 
     def __init__(self, model: SessionsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +109,8 @@ class MainWindow(QMainWindow):
         account_menu.addSeparator()
         account_menu.addAction(self.sign_in_action)
         account_menu.addAction(self.sign_out_action)
+        account_menu.addSeparator()
+        account_menu.addAction(self._build_settings_action())
         account_menu.addAction(self.quit_action)
 
         toolbar = QToolBar(self.tr("Actions"), self)
@@ -118,6 +121,17 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.revoke_others_action)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
+
+    def _build_settings_action(self) -> QAction:
+        self.settings_action = QAction(self.tr("&Settings…"), self)
+        self.settings_action.setObjectName("settingsAction")
+        # Windows and desktops without a platform theme bind no Preferences key, so Ctrl+, is used instead.
+        shortcuts = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences) or [QKeySequence("Ctrl+,")]
+        self.settings_action.setShortcuts(shortcuts)
+        # On macOS Qt moves the action into the application menu, where the platform expects it.
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.sig_settings_requested)
+        return self.settings_action
 
     def _build_interval_menu(self) -> QMenu:
         menu = QMenu(self.tr("&Check for changes every"), self)

@@ -13,6 +13,7 @@ import pyotp  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 
+from desktop_app.api.client import SessionsClient  # noqa: E402
 from desktop_app.controller import AppController  # noqa: E402
 from desktop_app.core.credentials import TokenStore  # noqa: E402
 from desktop_app.settings import Settings  # noqa: E402
@@ -90,7 +91,7 @@ def launch_app(qtbot, tmp_path, settings_path, keyring_backend):
     """Start the app's window and controller the way `session-guard` does."""
     started: list[AppUnderTest] = []
 
-    def launch(server_url: str | None = None, backend=None) -> AppUnderTest:
+    def launch(server_url: str | None = None, backend=None, client_factory=SessionsClient) -> AppUnderTest:
         runner = TaskRunner()
         window = MainWindow(SessionsModel())
         qtbot.addWidget(window)
@@ -102,6 +103,7 @@ def launch_app(qtbot, tmp_path, settings_path, keyring_backend):
             TokenStore(backend or keyring_backend),
             data_dir=tmp_path / "data",
             server_url=server_url,
+            client_factory=client_factory,
         )
         window.show()
         controller.start()

@@ -18,6 +18,7 @@ class DetailsPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(self.tr("Session details"))
+        self.setAccessibleDescription(self.tr("Everything known about the selected session, as read-only fields."))
         self._layout = QFormLayout(self)
         self._fields: dict[str, QLineEdit] = {}
         rows = [

@@ -72,11 +72,14 @@ class SessionFilter(QWidget):
         self.update_count()
 
     def update_count(self) -> None:
-        shown = self.proxy.rowCount()
-        source = self.proxy.sourceModel()
-        total = source.rowCount() if source is not None else shown
-        if self.field.text().strip():
-            text = _tr("%1 of %2 sessions").replace("%1", str(shown)).replace("%2", str(total))
+        """Show "3 of 11 sessions" while the filter hides rows; the status bar counts all sessions."""
+        filtering = bool(self.field.text().strip())
+        if filtering:
+            source = self.proxy.sourceModel()
+            total = source.rowCount() if source is not None else 0
+            self.count_label.setText(
+                _tr("%1 of %2 sessions").replace("%1", str(self.proxy.rowCount())).replace("%2", str(total))
+            )
         else:
-            text = _tr("1 session") if total == 1 else _tr("%1 sessions").replace("%1", str(total))
-        self.count_label.setText(text)
+            self.count_label.clear()
+        self.count_label.setVisible(filtering)

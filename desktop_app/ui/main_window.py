@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         self.sign_in_action = QAction(self.tr("Sign &in…"), self)
         self.sign_in_action.triggered.connect(self.sig_sign_in_requested)
 
-        self.sign_out_action = QAction(self.tr("Sign &out of Session Guard"), self)
+        self.sign_out_action = QAction(self.tr("Sign o&ut of Session Guard"), self)
         self.sign_out_action.triggered.connect(self.sig_sign_out_requested)
 
         self.quit_action = QAction(self.tr("&Quit"), self)
@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
             button.setAccessibleDescription(description)
             button.setToolTip(description)
 
-        # The Menu key and Shift+F10 open the row menu at the selected row, Delete asks to sign it out.
+        # The Menu key and Shift+F10 open the row menu at the selected row, and Delete opens the sign-out confirmation.
         for keys in (QKeySequence(Qt.Key.Key_Menu), QKeySequence("Shift+F10")):
             shortcut = QShortcut(keys, self.table, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.open_row_menu_for_selection)
@@ -394,7 +394,7 @@ class MainWindow(QMainWindow):
             self.row_menu.setActiveAction(first_enabled)
 
     def confirm_revoke_selection(self) -> QMessageBox | None:
-        """Ask to sign out the selected session; for the app's own session, explain why it cannot."""
+        """Open the sign-out confirmation for the selected session, or for the app's own session a message saying why it cannot."""
         session = self.selected_session()
         if session is None:
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtWidgets import QLabel
 
 from desktop_app import __version__
 from desktop_app.ui.about import about_text
@@ -50,3 +51,9 @@ def test_log_folder_action_disabled_without_folder(window):
 def test_log_folder_action_enabled_with_folder(window, tmp_path):
     window.help_menu.set_log_folder(tmp_path)
     assert window.help_menu.open_log_action.isEnabled()
+
+
+def test_about_links_open_in_browser(window):
+    window.help_menu.about_action.trigger()
+    label = window.help_menu.about_box.findChild(QLabel, "qt_msgbox_label")
+    assert label.openExternalLinks()

@@ -69,7 +69,7 @@ def open_folder(folder: Path) -> bool:
 class HelpMenu(QMenu):
     """Help menu of the main window.
 
-    `log_folder` is the folder that "Open Log Folder" shows; the action is disabled while it is None.
+    `log_folder` is the folder that "Open log folder" shows; the action is disabled while it is None.
     """
 
     def __init__(self, window: QMainWindow) -> None:
@@ -78,7 +78,7 @@ class HelpMenu(QMenu):
         self.log_folder: Path | None = None
         self.about_box: QMessageBox | None = None
 
-        self.open_log_action = QAction(_tr("Open &Log Folder"), self)
+        self.open_log_action = QAction(_tr("Open &log folder"), self)
         self.open_log_action.setObjectName("openLogFolder")
         self.open_log_action.setEnabled(False)
         self.open_log_action.triggered.connect(self._open_log_folder)

@@ -42,6 +42,8 @@ class DetailsPane(QWidget):
             value.setAccessibleName(title)
             self._layout.addRow(f"{title}:", value)
             self._fields[key] = value
+        # Tab order and setFocus() on the pane reach its first field.
+        self.setFocusProxy(self._fields["device"])
         self.show_session(None)
 
     def focus_first_field(self) -> None:

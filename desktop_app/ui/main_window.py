@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self.toolbar = toolbar
 
         self.session_filter = SessionFilter(self.proxy, self)
-        self.find_action = QAction(self.tr("&Filter Sessions"), self)
+        self.find_action = QAction(self.tr("&Filter sessions"), self)
         self.find_action.setObjectName("findAction")
         self.find_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Find)])
         self.find_action.triggered.connect(self.session_filter.focus)
@@ -166,6 +166,8 @@ class MainWindow(QMainWindow):
         table.setAlternatingRowColors(True)
         table.setShowGrid(False)
         table.setWordWrap(False)
+        # Tab leaves the table for the details pane; the arrow keys move between rows.
+        table.setTabKeyNavigation(False)
         table.setMouseTracking(True)
         table.verticalHeader().hide()
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from desktop_app.api.models import Device, Location, SessionList
 from desktop_app.ui.main_window import MainWindow
@@ -158,6 +158,12 @@ def test_tab_moves_from_filter_to_table(qtbot, window):
     window.session_filter.focus()
     qtbot.keyClick(window.session_filter.field, Qt.Key.Key_Tab)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.table)
+
+
+def test_tab_moves_from_table_to_details(qtbot, window):
+    _select(window, "paris")
+    qtbot.keyClick(window.table, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.details.findChild(QLineEdit, "details_device"))
 
 
 def test_menus_have_mnemonics(window):

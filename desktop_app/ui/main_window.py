@@ -166,7 +166,7 @@ class MainWindow(QMainWindow):
         table.setAlternatingRowColors(True)
         table.setShowGrid(False)
         table.setWordWrap(False)
-        # Tab leaves the table for the details pane; the arrow keys move between rows.
+        # Tab leaves the table for the details pane, and the arrow keys move between rows.
         table.setTabKeyNavigation(False)
         table.setMouseTracking(True)
         table.verticalHeader().hide()

@@ -48,10 +48,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from . import logs
+
+    logs.configure(debug=args.debug)
     # Qt is imported after argument parsing so --help and --version stay fast.
     import platformdirs
     from PySide6.QtCore import QCoreApplication
@@ -62,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .core.credentials import TokenStore
     from .settings import START_MINIMIZED, Settings
     from .ui.icons import icon
+    from .ui.looks import apply_color_scheme_override
     from .ui.main_window import MainWindow
     from .ui.sessions_model import SessionsModel
     from .ui.single_instance import SingleInstance
@@ -73,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName("Session Guard")
     app.setApplicationVersion(__version__)
     app.setWindowIcon(icon("app"))
+    apply_color_scheme_override(app)
     app.setQuitOnLastWindowClosed(False)
     i18n.install(QCoreApplication.translate)
 
@@ -86,11 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         demo = DemoEnvironment()
         data_dir = demo.folder
+        # Demo runs log into their temporary folder, which is deleted at exit, so the
+        # demo account's records never mix with a real account's log.
+        log_dir = demo.folder / "log"
     else:
         data_dir = Path(platformdirs.user_data_dir("session-guard", appauthor=False))
+        log_dir = logs.default_log_dir()
+    log_file = logs.add_file_handler(log_dir)
+    log.info("Writing the log to %s", log_dir)
 
     runner = TaskRunner()
     window = MainWindow(SessionsModel())
+    window.help_menu.set_log_folder(log_dir)
     tray = Tray()
     settings = Settings()
     controller = AppController(
@@ -111,6 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         instance.release()
         tray.icon.hide()
         if demo is not None:
+            # Windows cannot delete the demo folder while the log file in it is open.
+            logs.remove_handler(log_file)
             demo.stop()
 
     def quit_app() -> None:

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPalette
+from PySide6.QtGui import QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionButton, QStyleOptionViewItem
 
 from ..core import labels
+from .looks import badge_colours
 from .sessions_model import Role
 
-# Badge colours (background, text) for light palettes; dark palettes swap lightness.
-_BADGE_COLOURS = {
-    labels.STATUS_CURRENT: ("#1a73e8", "#ffffff"),
-    labels.STATUS_ACTIVE_NOW: ("#188038", "#ffffff"),
-    labels.STATUS_ACTIVE: ("#ceead6", "#0d652d"),
-    labels.STATUS_INACTIVE: ("#e8eaed", "#3c4043"),
-    labels.STATUS_UNFAMILIAR: ("#e8710a", "#ffffff"),
-}
-
-
 class BadgeDelegate(QStyledItemDelegate):
-    """Paints the status of `Role.STATUS` as a rounded badge with its text, so colour is never the only cue."""
+    """Paints the status of `Role.STATUS` as a rounded badge with its text, so colour is never the only cue.
+
+    The colours follow the light or dark palette of the view. Screen readers get the
+    same text from the column's display and accessible text roles.
+    """
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         status = index.data(Role.STATUS)
@@ -33,7 +28,7 @@ class BadgeDelegate(QStyledItemDelegate):
         option.text = ""
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
 
-        background, foreground = _BADGE_COLOURS.get(status, ("#e8eaed", "#3c4043"))
+        background, foreground = badge_colours(status, option.palette)
         text = labels.status_text(status)
         metrics = option.fontMetrics
         width = metrics.horizontalAdvance(text) + 16
@@ -43,9 +38,9 @@ class BadgeDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(background))
+        painter.setBrush(background)
         painter.drawRoundedRect(rect, height / 2, height / 2)
-        painter.setPen(QColor(foreground))
+        painter.setPen(foreground)
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 

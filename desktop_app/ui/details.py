@@ -18,6 +18,7 @@ class DetailsPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(self.tr("Session details"))
+        self.setAccessibleDescription(self.tr("Everything known about the selected session, as read-only fields."))
         self._layout = QFormLayout(self)
         self._fields: dict[str, QLineEdit] = {}
         rows = [
@@ -41,6 +42,8 @@ class DetailsPane(QWidget):
             value.setAccessibleName(title)
             self._layout.addRow(f"{title}:", value)
             self._fields[key] = value
+        # Tab order and setFocus() on the pane reach its first field.
+        self.setFocusProxy(self._fields["device"])
         self.show_session(None)
 
     def focus_first_field(self) -> None:

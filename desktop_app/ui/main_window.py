@@ -6,8 +6,8 @@ does the network work and calls back into the window with the results.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QToolBar,
@@ -26,8 +27,11 @@ from PySide6.QtWidgets import (
 from .. import APP_NAME
 from ..api.models import Session
 from ..core import labels
+from . import looks
+from .about import HelpMenu
 from .delegates import ActionsDelegate, BadgeDelegate
 from .details import DetailsPane
+from .filter import SessionFilter
 from .sessions_model import Column, Role, SessionsModel
 from .sessions_proxy import SessionsProxy
 
@@ -73,6 +77,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_table()
         self._build_layout()
+        self._build_keyboard()
 
         self._time_labels = QTimer(self)
         self._time_labels.setInterval(TIME_LABEL_REFRESH_MS)
@@ -95,7 +100,7 @@ class MainWindow(QMainWindow):
         self.sign_in_action = QAction(self.tr("Sign &in…"), self)
         self.sign_in_action.triggered.connect(self.sig_sign_in_requested)
 
-        self.sign_out_action = QAction(self.tr("Sign &out of Session Guard"), self)
+        self.sign_out_action = QAction(self.tr("Sign o&ut of Session Guard"), self)
         self.sign_out_action.triggered.connect(self.sig_sign_out_requested)
 
         self.quit_action = QAction(self.tr("&Quit"), self)
@@ -121,6 +126,16 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.revoke_others_action)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
+
+        self.session_filter = SessionFilter(self.proxy, self)
+        self.find_action = QAction(self.tr("&Filter sessions"), self)
+        self.find_action.setObjectName("findAction")
+        self.find_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Find)])
+        self.find_action.triggered.connect(self.session_filter.focus)
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        view_menu.addAction(self.find_action)
+        self.help_menu = HelpMenu(self)
+        self.menuBar().addMenu(self.help_menu)
 
     def _build_settings_action(self) -> QAction:
         self.settings_action = QAction(self.tr("&Settings…"), self)
@@ -165,6 +180,8 @@ class MainWindow(QMainWindow):
         table.setAlternatingRowColors(True)
         table.setShowGrid(False)
         table.setWordWrap(False)
+        # Tab leaves the table for the details pane, and the arrow keys move between rows.
+        table.setTabKeyNavigation(False)
         table.setMouseTracking(True)
         table.verticalHeader().hide()
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -199,9 +216,7 @@ class MainWindow(QMainWindow):
         self.details = DetailsPane(self)
         self.alert_banner = QPushButton(self)
         self.alert_banner.setObjectName("alertBanner")
-        self.alert_banner.setStyleSheet(
-            "QPushButton { background: #e8710a; color: white; font-weight: bold; padding: 8px; text-align: left; border: none; }"
-        )
+        self.alert_banner.setStyleSheet(looks.alert_banner_style(self.palette()))
         self.alert_banner.setAccessibleDescription(self.tr("Shows the unfamiliar sign-in"))
         self.alert_banner.hide()
         self.alert_banner.clicked.connect(self._on_banner_clicked)
@@ -232,6 +247,37 @@ class MainWindow(QMainWindow):
         self.notice_label.setWordWrap(True)
         self.notice_label.hide()
         self.statusBar().addPermanentWidget(self.notice_label, 1)
+
+    def _build_keyboard(self) -> None:
+        """Put the filter on the toolbar, add the table's keys and name the toolbar buttons for screen readers."""
+        spacer = QWidget(self.toolbar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+        self.toolbar.addWidget(self.session_filter)
+        self.session_filter.field.escape_target = self.table
+
+        descriptions = {
+            self.refresh_action: (self.tr("Refresh"), self.tr("Checks the account's sessions now (Ctrl+R or F5).")),
+            self.revoke_others_action: (
+                self.tr("Sign out all other sessions"),
+                self.tr("Asks for confirmation, then signs out every device except this one."),
+            ),
+        }
+        for action, (name, description) in descriptions.items():
+            button = self.toolbar.widgetForAction(action)
+            button.setAccessibleName(name)
+            button.setAccessibleDescription(description)
+            button.setToolTip(description)
+
+        # The Menu key and Shift+F10 open the row menu at the selected row, and Delete opens the sign-out confirmation.
+        for keys in (QKeySequence(Qt.Key.Key_Menu), QKeySequence("Shift+F10")):
+            shortcut = QShortcut(keys, self.table, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.open_row_menu_for_selection)
+        delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self.table, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        delete.activated.connect(self.confirm_revoke_selection)
+
+        self.setTabOrder(self.session_filter.field, self.table)
+        self.setTabOrder(self.table, self.details)
 
     # State shown by the controller
 
@@ -351,6 +397,30 @@ class MainWindow(QMainWindow):
         if index.isValid():
             self._open_row_menu_at(index, self.table.viewport().mapToGlobal(position))
 
+    def open_row_menu_for_selection(self) -> None:
+        """Open the row menu under the selected row, for the keyboard."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return
+        self.table.scrollTo(index)
+        cell = self.table.visualRect(index.siblingAtColumn(Column.DEVICE))
+        self._open_row_menu_at(index, self.table.viewport().mapToGlobal(cell.bottomLeft()))
+        first_enabled = next((action for action in self.row_menu.actions() if action.isEnabled()), None)
+        if first_enabled is not None:
+            self.row_menu.setActiveAction(first_enabled)
+
+    def confirm_revoke_selection(self) -> QMessageBox | None:
+        """Open the sign-out confirmation for the selected session, or for the app's own session a message saying why it cannot."""
+        session = self.selected_session()
+        if session is None:
+            return None
+        if session.current:
+            return self.show_message(
+                self.tr("Sign out this session"),
+                self.tr("This is the session Session Guard is using. Use Account → Sign out to end it."),
+            )
+        return self.confirm_revoke(session)
+
     def _open_row_menu_at(self, index: QModelIndex, global_position: QPoint) -> None:
         session = index.data(Role.SESSION)
         if session is None:
@@ -431,6 +501,11 @@ class MainWindow(QMainWindow):
         current = self.proxy.mapToSource(self.table.currentIndex())
         if current.isValid() and top_left.row() <= current.row() <= bottom_right.row():
             self.details.show_session(current.data(Role.SESSION))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "alert_banner"):
+            self.alert_banner.setStyleSheet(looks.alert_banner_style(self.palette()))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -114,6 +114,8 @@ class SessionsModel(QAbstractTableModel):
             if column == Column.ACTIONS:
                 return self.tr("Actions for %s") % labels.device_label(session.device)
             return self._display(session, column)
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole and column == Column.ACTIONS:
+            return self.tr("Opens the menu to sign out, trust or inspect this session. The Menu key or Shift+F10 opens it too.")
         return None
 
     # Reading

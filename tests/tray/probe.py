@@ -5,8 +5,8 @@ platform (xcb here, offscreen elsewhere) is fixed once per process. It prints on
 object on its last line.
 
 Environment: PROBE_SERVER, PROBE_EMAIL, PROBE_PASSWORD, PROBE_TOKEN and
-PROBE_RECOVERY_CODE; XDG_CONFIG_HOME, XDG_DATA_HOME and TMPDIR point at the test's
-temporary folder.
+PROBE_RECOVERY_CODE; XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_STATE_HOME (where the log
+file goes) and TMPDIR point at the test's temporary folder.
 """
 
 from __future__ import annotations
@@ -88,6 +88,8 @@ def run_checks() -> None:
         report["polls_after_refresh_now"] = len(polls)
         report["notifications"] = [title for title, _ in controller.monitor.alerts.notifications]
         report["tray_state"] = tray.state.name
+        log_file = Path(os.environ["XDG_STATE_HOME"]) / "session-guard" / "log" / "session-guard.log"
+        report["log_file_written"] = log_file.is_file() and log_file.stat().st_size > 0
         QTimer.singleShot(1000, check_balloon)
 
     def check_balloon():

@@ -70,6 +70,7 @@ def probe_report(x_display, tmp_path_factory):
             "QT_QPA_PLATFORM": "xcb",
             "XDG_CONFIG_HOME": str(tmp_path / "config"),
             "XDG_DATA_HOME": str(tmp_path / "data"),
+            "XDG_STATE_HOME": str(tmp_path / "state"),
             "TMPDIR": str(tmp_path),
             "PROBE_SERVER": server.url,
             "PROBE_EMAIL": EMAIL,
@@ -116,6 +117,10 @@ def test_alert_balloon_visible(probe_report):
 
 def test_tray_shows_alert_state(probe_report):
     assert probe_report["tray_state"] == "ALERT"
+
+
+def test_log_file_written(probe_report):
+    assert probe_report["log_file_written"] is True
 
 
 def test_no_timeout(probe_report):

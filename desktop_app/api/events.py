@@ -2,8 +2,9 @@
 
 `EventStreamReader.run()` blocks: it connects, reads events, and after a failure
 reconnects with back-off, sending `Last-Event-ID`, until `stop()` is called, the
-server rejects the token (401) or the server does not offer the stream (404). Run it
-on a thread of its own, never on the GUI thread.
+server rejects the token (401) or the server does not offer the stream (404, or 405
+from a server version whose `/sessions/{id}` route takes the path). Run it on a
+thread of its own, never on the GUI thread.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ MAX_LINE_BYTES = 64 * 1024
 MAX_EVENT_BYTES = 64 * 1024
 
 _NEWLINE = re.compile(rb"\r\n|\r|\n")
+UNSUPPORTED_STATUSES = (404, 405)
 _EVENT_ID = re.compile(r"[0-9]{1,19}")  # the ids the server accepts back in Last-Event-ID
 
 
@@ -175,7 +177,7 @@ class _StreamDown(Exception):
 
 
 class _StreamRejected(Exception):
-    """The server answered 401 or 404; the reader must not reconnect."""
+    """The server answered 401, or a status of `UNSUPPORTED_STATUSES`; the reader must not reconnect."""
 
     def __init__(self, status: int) -> None:
         super().__init__(status)
@@ -263,7 +265,7 @@ class EventStreamReader:
             delay = self._retry_delay(self.failures, retry_after)
             if self._server_retry is not None and retry_after is None:
                 delay = max(delay, self._server_retry)
-            log.warning("Live updates down (%s, %d in a row); reconnecting in %.1f s", reason, self.failures, delay)
+            log.warning("Live updates down, failure %d in a row: %s Reconnecting in %.1f s", self.failures, reason, delay)
             self._listener.stream_down(reason)
             self._stopped.wait(delay)
 
@@ -309,7 +311,7 @@ class EventStreamReader:
 
     def _check_response(self, response: httpx.Response) -> None:
         status = response.status_code
-        if status in (401, 404):
+        if status == 401 or status in UNSUPPORTED_STATUSES:
             raise _StreamRejected(status)
         if status == 400 and self._last_event_id:
             log.warning("Live updates: the server rejected Last-Event-ID %s; reconnecting without it", self._last_event_id)

@@ -135,6 +135,10 @@ class FakeEventsServer:
         """Send `data` on the open `live` stream."""
         self.pushed.put(data)
 
+    def end_stream(self) -> None:
+        """Close the open `live` stream; the next connection runs the next behaviour."""
+        self.pushed.put(None)
+
     def next_behaviour(self, headers: dict[str, str]) -> Behaviour:
         with self._lock:
             self.stream_requests.append(headers)
@@ -180,6 +184,17 @@ def script(*parts: bytes) -> Behaviour:
 
 def status(code: int, headers: dict[str, str] | None = None) -> Behaviour:
     return lambda handler: handler.send_status(code, headers)
+
+
+def ready_then_silent(ready_id: int) -> Behaviour:
+    """Send `ready`, then nothing, not even heartbeats, until the server stops."""
+
+    def behaviour(handler: _Handler) -> None:
+        handler.start_stream()
+        handler.send_raw(sse("ready", ready_id, {"last_event_id": ready_id}))
+        handler.server.fake.closing.wait(60)
+
+    return behaviour
 
 
 def silent_after_headers(handler: _Handler) -> None:

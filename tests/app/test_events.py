@@ -276,8 +276,9 @@ def test_reader_unauthorized_stops(fake, start_reader):
     assert len(fake.stream_requests) == 1
 
 
-def test_reader_not_found_is_unsupported(fake, start_reader):
-    running = start_reader(status(404))
+@pytest.mark.parametrize("code", [404, 405])
+def test_reader_not_found_is_unsupported(fake, start_reader, code):
+    running = start_reader(status(code))
     running.recorder.wait_for("unsupported")
     running.thread.join(10)
     assert len(fake.stream_requests) == 1

@@ -1,10 +1,10 @@
 """Client for the session events stream, `GET /api/v1/sessions/events` (Server-Sent Events).
 
 `EventStreamReader.run()` blocks: it connects, reads events, and after a failure
-reconnects with back-off, sending `Last-Event-ID`, until `stop()` is called, the
-server rejects the token (401) or the server does not offer the stream (404, or 405
-from a server version whose `/sessions/{id}` route takes the path). Run it on a
-thread of its own, never on the GUI thread.
+reconnects with back-off, sending `Last-Event-ID`. It returns after `stop()`, when the
+server rejects the token (401), or when the server does not offer the stream (404,
+or 405 from a server whose `DELETE /sessions/{id}` route matches the path). Run it
+on a thread of its own, never on the GUI thread.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ class StreamEvent:
 
 
 class StreamListener(Protocol):
-    """Receives what the reader sees; every method is called on the reader's thread."""
+    """Receiver of the reader's reports; every method is called on the reader's thread."""
 
     def stream_connected(self) -> None: ...
 
@@ -177,7 +177,7 @@ class _StreamDown(Exception):
 
 
 class _StreamRejected(Exception):
-    """The server answered 401, or a status of `UNSUPPORTED_STATUSES`; the reader must not reconnect."""
+    """The server responded with 401 or a status of `UNSUPPORTED_STATUSES`, so the reader must not reconnect."""
 
     def __init__(self, status: int) -> None:
         super().__init__(status)

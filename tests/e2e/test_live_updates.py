@@ -1,8 +1,8 @@
 """Live updates through the events stream, against the live server.
 
-Each test skips when the server answers 404 or 405 for `GET /api/v1/sessions/events`,
-that is, when it does not offer the stream (a server without the route answers 405,
-because `DELETE /sessions/{id}` matches the path). The app's poll interval is set to its maximum
+Each test skips when the server responds 404 or 405 to `GET /api/v1/sessions/events`,
+that is, when it does not offer the stream. A server without the route responds 405,
+because `DELETE /sessions/{id}` matches the path. The app's poll interval is set to its maximum
 (15 minutes) so that only the stream can bring a change within the test's wait.
 """
 

@@ -319,7 +319,7 @@ class EventStreamReader:
         if status != 200:
             retry_after = response.headers.get("Retry-After", "")
             raise _StreamDown(
-                translate("Events", "The server refused live updates (HTTP {status}).").format(status=status),
+                translate("Events", "The server rejected the live updates request (HTTP {status}).").format(status=status),
                 float(retry_after) if retry_after.isdigit() else None,
             )
         content_type = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()

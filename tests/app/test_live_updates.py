@@ -13,7 +13,10 @@ import httpx
 import pytest
 
 from desktop_app.api.client import SessionsClient
+from desktop_app.controller import AppController
+from desktop_app.core.credentials import TokenStore
 from desktop_app.monitor import SessionMonitor
+from desktop_app.settings import EMAIL, SERVER_URL
 from desktop_app.ui.event_stream import EventStream
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.poller import LIVE_SAFETY_INTERVAL, Poller
@@ -288,3 +291,33 @@ def test_stop_leaves_live_mode(qtbot, watch):
     settle(qtbot, watched)
     watched.monitor.stop()
     assert not watched.poller.live
+
+
+@pytest.fixture
+def controller_with_saved_sign_in(qtbot, fake, settings, memory_keyring, tmp_path):
+    """An AppController that reuses a saved sign-in for the local server."""
+    fake.stream_behaviours = [live(ready_id=1)]
+    settings.set(SERVER_URL, fake.url)
+    settings.set(EMAIL, "owner@example.com")
+    token_store = TokenStore(memory_keyring)
+    token_store.save(fake.url, "owner@example.com", "saved-token")
+    runner = TaskRunner()
+    window = MainWindow(SessionsModel())
+    qtbot.addWidget(window)
+    controller = AppController(window, runner, settings, token_store, data_dir=tmp_path / "data")
+    controller.start()
+    qtbot.waitUntil(lambda: controller.events.connected, timeout=WAIT_MS)
+    yield controller
+    controller.shutdown()
+
+
+def test_sign_out_stops_stream(qtbot, controller_with_saved_sign_in):
+    controller = controller_with_saved_sign_in
+    controller.sign_out()
+    assert controller.events.wait_stopped(10)
+
+
+def test_quit_stops_stream(qtbot, controller_with_saved_sign_in):
+    controller = controller_with_saved_sign_in
+    controller.shutdown()
+    assert controller.events.wait_stopped(10)

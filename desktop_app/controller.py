@@ -21,6 +21,7 @@ from .core.credentials import TokenStore
 from .monitor import SessionMonitor, error_message
 from .settings import ALERTS_ENABLED, EMAIL, NOTIFY_ENDED_SESSIONS, POLL_INTERVAL, SERVER_URL, Settings
 from .settings_controller import SettingsController
+from .ui.event_stream import EventStream
 from .ui.main_window import MainWindow
 from .ui.poller import Poller
 from .ui.signin import MfaDialog, SignInDialog
@@ -76,7 +77,8 @@ class AppController(QObject):
         self.demo: DemoAccount | None = None
         self.tray = tray or Tray(self)
         self.poller = Poller(runner, settings.get(POLL_INTERVAL), parent=self)
-        self.monitor = SessionMonitor(window, runner, self.tray, self.poller, parent=self)
+        self.events = EventStream(self)
+        self.monitor = SessionMonitor(window, runner, self.tray, self.poller, parent=self, events=self.events)
         self.monitor.sig_unauthorized.connect(self._session_ended)
         window.show_interval(self.poller.interval)
         window.sig_interval_chosen.connect(self.set_poll_interval)
@@ -143,6 +145,7 @@ class AppController(QObject):
         no session whose token is lost stays open on the account.
         """
         self._demo_hint_timer.stop()
+        self.events.stop()
         self.poller.stop()
         client = self.client
         if client is not None and not self.token_stored:

@@ -1,7 +1,8 @@
-"""Watching a signed-in account: polling, alerts, the tray, and the sign-out actions.
+"""Watching a signed-in account: polling, live events, alerts, the tray, and the sign-out actions.
 
-Every network call goes through the worker thread (`TaskRunner`); the callbacks here
-run on the GUI thread and only apply finished results.
+Every network call goes through the worker thread (`TaskRunner`), except the events
+stream, which has a thread of its own; the callbacks here run on the GUI thread and
+only apply finished results.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from PySide6.QtWidgets import QMessageBox
 
 from .api import errors
 from .api.client import SessionsClient
+from .api.events import StreamEvent
 from .core.familiarity import FamiliarityWatcher
 from .ui.alerts import AlertCenter, ended_sessions
+from .ui.event_stream import EventStream
 from .ui.main_window import MainWindow
 from .ui.poller import Poller, PollResult
 from .ui.tray import Tray, TrayState
@@ -35,19 +38,31 @@ def error_message(error: Exception) -> str:
 
 
 class SessionMonitor(QObject):
-    """sig_unauthorized(): the server rejected the app's token (its session ended).
+    """Polls, and with `events` also follows the live events stream, which makes it poll at once.
+
+    sig_unauthorized(): the server rejected the app's token (its session ended).
     sig_sessions_applied(): a poll result reached the table.
     """
 
     sig_unauthorized = Signal()
     sig_sessions_applied = Signal()
 
-    def __init__(self, window: MainWindow, runner: TaskRunner, tray: Tray, poller: Poller, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        window: MainWindow,
+        runner: TaskRunner,
+        tray: Tray,
+        poller: Poller,
+        parent: QObject | None = None,
+        *,
+        events: EventStream | None = None,
+    ) -> None:
         super().__init__(parent)
         self.window = window
         self.runner = runner
         self.tray = tray
         self.poller = poller
+        self.events = events
         self.alerts = AlertCenter(window.model, tray, parent=self)
         self.client: SessionsClient | None = None
         self.watcher: FamiliarityWatcher | None = None
@@ -61,6 +76,12 @@ class SessionMonitor(QObject):
         poller.sig_offline.connect(self._on_offline)
         poller.sig_online.connect(self._on_online)
         poller.sig_unauthorized.connect(self.sig_unauthorized)
+        if events is not None:
+            events.sig_connected.connect(self._on_stream_connected)
+            events.sig_event.connect(self._on_stream_event)
+            events.sig_down.connect(self._on_stream_down)
+            events.sig_unsupported.connect(self._on_stream_unsupported)
+            events.sig_unauthorized.connect(self.sig_unauthorized)
 
         window.sig_refresh_requested.connect(self.refresh)
         window.sig_shown.connect(self.refresh)
@@ -81,8 +102,12 @@ class SessionMonitor(QObject):
         self._summary = self.tr("checking…")
         self._update_tray()
         self.poller.start(client, watcher)
+        if self.events is not None:
+            self.events.start(client)
 
     def stop(self) -> None:
+        if self.events is not None:
+            self.events.stop()
         self.poller.stop()
         self.client = None
         self.watcher = None
@@ -95,9 +120,42 @@ class SessionMonitor(QObject):
     def refresh(self) -> None:
         self.poller.poll_now()
 
+    # Live events
+
+    def _on_stream_connected(self) -> None:
+        # Events between the last poll and `ready` did not come through the stream.
+        self.poller.set_live(True)
+        self.poller.request_poll()
+        self._update_summary_mode()
+
+    def _on_stream_event(self, event: StreamEvent) -> None:
+        if event.type == "reset":
+            self.poller.forget_etag()
+        elif not event.type.startswith("session."):
+            return
+        self.poller.request_poll()
+
+    def _on_stream_down(self, reason: str) -> None:
+        if self.poller.live:
+            log.info("Live updates lost (%s); polling every %.0f s", reason, self.poller.interval)
+        self.poller.set_live(False)
+        self._update_summary_mode()
+
+    def _on_stream_unsupported(self) -> None:
+        self.poller.set_live(False)
+        self._update_summary_mode()
+
+    def _update_summary_mode(self) -> None:
+        """Show "live" or the poll interval in the summary, unless no poll succeeded yet or polls fail."""
+        if self.poller.last_success is not None and not self.poller.offline:
+            self._show_summary()
+
     # Poll results
 
     def _on_polled(self, result: PollResult) -> None:
+        if result.sessions is not None and self.events is not None:
+            own = next((session.id for session in result.sessions.sessions if session.current), None)
+            self.events.set_own_session_id(own)
         if result.sessions is not None:
             # Sessions this app signs out leave the table before a poll can miss them.
             ended = ended_sessions(self.window.model.sessions(), result.sessions.sessions)
@@ -124,8 +182,13 @@ class SessionMonitor(QObject):
     def _show_summary(self) -> None:
         count = self.window.model.rowCount()
         sessions = self.tr("1 session") if count == 1 else self.tr("%1 sessions").replace("%1", str(count))
-        checked = datetime.now().strftime("%H:%M")
-        text = self.tr("%1 · checked %2").replace("%1", sessions).replace("%2", checked)
+        last = self.poller.last_success
+        checked = (last.astimezone() if last is not None else datetime.now()).strftime("%H:%M")
+        if self.poller.live:
+            mode = self.tr("live")
+        else:
+            mode = self.tr("checking every %1 s").replace("%1", f"{self.poller.interval:.0f}")
+        text = self.tr("%1 · checked %2 · %3").replace("%1", sessions).replace("%2", checked).replace("%3", mode)
         self.window.set_status(text)
         self._summary = text
         self._update_tray()

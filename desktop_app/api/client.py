@@ -128,14 +128,8 @@ class SessionsClient:
     ) -> None:
         self.server_url = normalize_server_url(server_url)
         self._token = token
-        self._http = httpx.Client(
-            base_url=self.server_url + API_PREFIX,
-            timeout=timeout,
-            transport=transport,
-            verify=True,
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        )
+        self._transport = transport
+        self._http = self._new_http_client(timeout, "application/json")
 
     @property
     def token(self) -> str | None:
@@ -146,6 +140,25 @@ class SessionsClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def new_event_stream_http(self, timeout: httpx.Timeout) -> httpx.Client:
+        """Return a new HTTP client for the events stream, configured like this one.
+
+        The stream blocks for long, so it gets its own connection pool; the caller
+        closes the returned client. The token is not part of it: send it per request
+        with `BearerAuth(self.token)`.
+        """
+        return self._new_http_client(timeout, "text/event-stream")
+
+    def _new_http_client(self, timeout: httpx.Timeout, accept: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.server_url + API_PREFIX,
+            timeout=timeout,
+            transport=self._transport,
+            verify=True,
+            follow_redirects=False,
+            headers={"User-Agent": USER_AGENT, "Accept": accept},
+        )
 
     def __enter__(self) -> SessionsClient:
         return self

@@ -1,4 +1,8 @@
-"""Keeps the sessions list current: polls on the worker thread with ETag, back-off and Retry-After."""
+"""Keeps the sessions list current: polls on the worker thread with ETag, back-off and Retry-After.
+
+While the live events stream is connected, the timer only runs a safety poll every
+`LIVE_SAFETY_INTERVAL`, and events ask for polls through `request_poll()`.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from ..core.familiarity import FamiliarityWatcher
 from .worker import TaskRunner
 
 log = logging.getLogger(__name__)
+
+LIVE_SAFETY_INTERVAL = 5 * 60.0  # seconds between polls while the events stream is connected
 
 
 @dataclass(frozen=True)
@@ -60,13 +66,20 @@ class Poller(QObject):
         self._etag: str | None = None
         self._generation = 0
         self.in_flight = False
+        self.poll_again = False  # a poll was requested while one was in flight
+        self.live = False  # the events stream is connected
         self.failures = 0
         self.last_success: datetime | None = None
         self.next_delay: float | None = None
 
     @property
     def interval(self) -> float:
+        """The user's poll interval, in seconds; `current_interval` is the one in force."""
         return self._interval
+
+    @property
+    def current_interval(self) -> float:
+        return LIVE_SAFETY_INTERVAL if self.live else self._interval
 
     @property
     def offline(self) -> bool:
@@ -78,8 +91,18 @@ class Poller(QObject):
 
     def set_interval(self, seconds: float) -> None:
         self._interval = schedule.clamp_interval(seconds)
+        self._reschedule()
+
+    def set_live(self, live: bool) -> None:
+        """Switch between the safety interval (events stream connected) and the user's interval."""
+        if live == self.live:
+            return
+        self.live = live
+        self._reschedule()
+
+    def _reschedule(self) -> None:
         if self.running and not self.in_flight and not self.offline:
-            self._schedule(self._interval)
+            self._schedule(self.current_interval)
 
     def start(self, client: SessionsClient, watcher: FamiliarityWatcher | None) -> None:
         """Poll `client` now and then every interval until `stop()`."""
@@ -95,12 +118,26 @@ class Poller(QObject):
         self._watcher = None
         self._etag = None
         self.in_flight = False
+        self.poll_again = False
+        self.live = False
         self.failures = 0
         self.next_delay = None
 
     def forget_etag(self) -> None:
         """Make the next poll fetch the whole list, after the app changed it."""
         self._etag = None
+
+    def request_poll(self) -> None:
+        """Poll now, or once more right after the poll in flight.
+
+        Requests made while a poll is in flight cause one poll after it, however many
+        there were. When that poll fails, the back-off retry takes the place of the
+        extra poll.
+        """
+        if self.in_flight:
+            self.poll_again = True
+            return
+        self.poll_now()
 
     def poll_now(self) -> None:
         client = self._client
@@ -142,11 +179,14 @@ class Poller(QObject):
             self._etag = result.sessions.etag
         was_offline = self.offline
         self.failures = 0
-        self._schedule(self._interval)
+        self._schedule(self.current_interval)
         if was_offline:
             log.info("Polling recovered")
             self.sig_online.emit()
         self.sig_polled.emit(result)
+        if self.poll_again and generation == self._generation:
+            self.poll_again = False
+            self.poll_now()
 
     def _on_failure(self, generation: int, error: Exception) -> None:
         if generation != self._generation:
@@ -158,6 +198,7 @@ class Poller(QObject):
             self.sig_unauthorized.emit()
             return
 
+        self.poll_again = False  # The retry scheduled below replaces it.
         self.failures += 1
         retry_after = getattr(error, "retry_after", None)
         delay = schedule.retry_delay(self.failures, retry_after, self._rng)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import APP_NAME, __version__
+from . import APP_ID, APP_NAME, __version__
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("Session Guard")
     app.setApplicationVersion(__version__)
+    # Wayland compositors match the window to its .desktop file by this name.
+    app.setDesktopFileName(APP_ID)
     app.setWindowIcon(icon("app"))
     apply_color_scheme_override(app)
     app.setQuitOnLastWindowClosed(False)

@@ -17,12 +17,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from .. import APP_NAME
+from .. import APP_ID, APP_NAME
 from ..i18n import translate
 
 log = logging.getLogger(__name__)
 
-APP_ID = "io.github.sessionguard.SessionGuard"
 MINIMIZED_FLAG = "--minimized"
 RUN_KEY_PATH = r"Software\Microsoft\Windows\CurrentVersion\Run"
 

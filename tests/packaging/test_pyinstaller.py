@@ -26,13 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app import APP_NAME, __version__
+from desktop_app import APP_ID, APP_NAME, __version__
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "packaging" / "session-guard.spec"
 LINUX = ROOT / "packaging" / "linux"
 INSTALL_SCRIPT = LINUX / "install.sh"
-APP_ID = "io.github.sessionguard.SessionGuard"
 DESKTOP_FILE = LINUX / f"{APP_ID}.desktop"
 METAINFO_FILE = LINUX / f"{APP_ID}.metainfo.xml"
 

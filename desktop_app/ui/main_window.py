@@ -104,7 +104,8 @@ class MainWindow(QMainWindow):
         self.sign_out_action.triggered.connect(self.sig_sign_out_requested)
 
         self.quit_action = QAction(self.tr("&Quit"), self)
-        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        # Windows binds no standard Quit key, so Ctrl+Q is used there too.
+        self.quit_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")])
         self.quit_action.triggered.connect(self.sig_quit_requested)
 
         account_menu = self.menuBar().addMenu(self.tr("&Account"))

@@ -174,4 +174,5 @@ class MfaDialog(_FormDialog):
         if not compact.isdigit() and not _RECOVERY_CODE.fullmatch(compact):
             self.show_error(self.tr("Enter the 6-digit code, or a recovery code such as abcd-efgh."))
             return
-        self.sig_submitted.emit(code)
+        # Spaces are only for reading, so a server that does not strip them still gets the code.
+        self.sig_submitted.emit(compact)

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import schemas
+from . import event_log, schemas
 from .config import ServerConfig
 from .db import Account, SessionRecord
 from .devices import describe_device, truncate_user_agent
@@ -41,7 +41,10 @@ def create_session(
     geo: GeoLocator,
     now: datetime,
 ) -> SessionRecord:
-    """Insert a session for a completed sign-in and commit; only the token's hash is stored."""
+    """Insert a session for a completed sign-in with its session.created event and commit.
+
+    Only the token's hash is stored.
+    """
     ua = truncate_user_agent(user_agent)
     location = geo.locate(ip_address)
     record = SessionRecord(
@@ -57,6 +60,7 @@ def create_session(
         auth_methods=auth_methods,
     )
     db.add(record)
+    event_log.record(db, account.id, event_log.SESSION_CREATED, [record.public_id], now)
     db.commit()
     logger.info("session %s created for account %d via %s", record.public_id, account.id, "+".join(auth_methods))
     return record
@@ -77,7 +81,7 @@ def touch(
 ) -> None:
     """Record activity, writing at most once per `activity_write_interval_seconds` so list ETags stay stable.
 
-    The UPDATE repeats the liveness conditions, so it never writes to a session
+    A write also records a session.updated event. The UPDATE repeats the liveness conditions, so it never writes to a session
     that was revoked or expired between the caller's read and this write.
     """
     interval = timedelta(seconds=config.activity_write_interval_seconds)
@@ -93,6 +97,8 @@ def touch(
         .values(last_active_at=now)
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount:
+        event_log.record(db, account.id, event_log.SESSION_UPDATED, [record.public_id], now)
     db.commit()
     if result.rowcount:
         # Set as loaded, not as a pending change, so no later flush writes the column again.
@@ -109,10 +115,14 @@ def _live_conditions(account: Account, config: ServerConfig, now: datetime) -> l
 
 
 def list_live(db: OrmSession, account: Account, config: ServerConfig, now: datetime) -> list[SessionRecord]:
+    """Return the account's live sessions; unrevoked ones found ended are marked revoked, with their events."""
     records = db.scalars(
         select(SessionRecord).where(SessionRecord.account_id == account.id, SessionRecord.revoked_at.is_(None))
     ).all()
-    return [r for r in records if is_live(r, account, config, now)]
+    live = [r for r in records if is_live(r, account, config, now)]
+    if len(live) < len(records):
+        mark_ended(db, account, config, now)
+    return live
 
 
 def find_live(
@@ -126,17 +136,20 @@ def find_live(
 
 
 def revoke(db: OrmSession, session_ids: list[int], now: datetime) -> int:
-    """Revoke sessions that are still unrevoked, commit, and return how many changed."""
+    """Revoke sessions that are still unrevoked with their session.revoked events, commit, and return how many changed."""
     if not session_ids:
         return 0
-    result = db.execute(
+    rows = db.execute(
         update(SessionRecord)
         .where(SessionRecord.id.in_(session_ids), SessionRecord.revoked_at.is_(None))
         .values(revoked_at=now)
+        .returning(SessionRecord.account_id, SessionRecord.public_id)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
+    for account_id, public_id in rows:
+        event_log.record(db, account_id, event_log.SESSION_REVOKED, [public_id], now)
     db.commit()
-    return result.rowcount
+    return len(rows)
 
 
 def revoke_others(
@@ -146,9 +159,10 @@ def revoke_others(
 
     The statement revokes every session committed before it runs, including
     sessions signed in while the request was being handled. A sign-in
-    committed after it is a later sign-in and stays live. The caller commits.
+    committed after it is a later sign-in and stays live. The caller
+    commits, which also writes a session.revoked event per session.
     """
-    result = db.execute(
+    public_ids = db.scalars(
         update(SessionRecord)
         .where(
             SessionRecord.account_id == account.id,
@@ -156,9 +170,11 @@ def revoke_others(
             *_live_conditions(account, config, now),
         )
         .values(revoked_at=now)
+        .returning(SessionRecord.public_id)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+    ).all()
+    event_log.record(db, account.id, event_log.SESSION_REVOKED, public_ids, now)
+    return len(public_ids)
 
 
 def revoke_ended(db: OrmSession, account: Account, idle_days: int, config: ServerConfig, now: datetime) -> int:
@@ -166,9 +182,9 @@ def revoke_ended(db: OrmSession, account: Account, idle_days: int, config: Serve
 
     Called before the account's idle timeout changes, with the shorter of the
     old and new value, so raising the timeout never revives an ended session.
-    The caller commits.
+    The caller commits, which also writes a session.revoked event per session.
     """
-    result = db.execute(
+    public_ids = db.scalars(
         update(SessionRecord)
         .where(
             SessionRecord.account_id == account.id,
@@ -179,9 +195,24 @@ def revoke_ended(db: OrmSession, account: Account, idle_days: int, config: Serve
             ),
         )
         .values(revoked_at=now)
+        .returning(SessionRecord.public_id)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+    ).all()
+    event_log.record(db, account.id, event_log.SESSION_REVOKED, public_ids, now)
+    return len(public_ids)
+
+
+def mark_ended(db: OrmSession, account: Account, config: ServerConfig, now: datetime) -> int:
+    """Mark the account's unrevoked sessions that have ended revoked, with their session.revoked events; commit.
+
+    Called when the server notices an ended session, so that event streams
+    learn of sessions that ended by inactivity or by the absolute lifetime.
+    """
+    ended = revoke_ended(db, account, account.session_ttl_days, config, now)
+    db.commit()
+    if ended:
+        logger.info("%d ended sessions of account %d marked revoked", ended, account.id)
+    return ended
 
 
 def to_schema(record: SessionRecord, current_id: int, now: datetime, active_days: int) -> schemas.Session:

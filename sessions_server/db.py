@@ -126,8 +126,8 @@ class SessionRecord(Base):
     auth_methods: Mapped[list[str]] = mapped_column(JSON)
 
 
-# 64-bit event ids, so a Last-Event-ID of up to 19 digits fits. On SQLite the column
-# must be exactly INTEGER to be the rowid, which is 64-bit there as well.
+# 64-bit event ids. On SQLite the column must be exactly INTEGER to be the rowid,
+# which is 64-bit there as well.
 EventId = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -154,7 +154,7 @@ class SessionEvent(Base):
 
 
 class SessionEventPruning(Base):
-    """Highest event id of an account that pruning deleted; a replay after an older id is incomplete."""
+    """Highest event id of an account that pruning deleted, so a replay after an older id would be incomplete."""
 
     __tablename__ = "session_event_pruning"
 

@@ -40,8 +40,8 @@ KEEP_DAYS = 7
 
 # PostgreSQL NOTIFY channel that wakes the event readers of every server process.
 NOTIFY_CHANNEL = "session_events"
-# Key of the PostgreSQL advisory lock that serialises event writers; any constant
-# that no other code uses as an advisory lock key.
+# Key of the PostgreSQL advisory lock that serialises event writers. Any constant
+# works that no other code uses as an advisory lock key.
 _ID_ORDER_LOCK_KEY = 0x5E55_E7E7
 
 _PENDING_KEY = "session_guard.pending_events"
@@ -152,10 +152,13 @@ def newest_id(db: OrmSession, account_id: int | None = None) -> int:
 
 def pruned_through(db: OrmSession, account_id: int) -> int:
     """Return the highest event id of the account that pruning deleted, or 0."""
-    return db.scalar(select(SessionEventPruning.pruned_through_id).where(SessionEventPruning.account_id == account_id)) or 0
+    query = select(SessionEventPruning.pruned_through_id).where(SessionEventPruning.account_id == account_id)
+    return db.scalar(query) or 0
 
 
-def events_after(db: OrmSession, after_id: int, *, account_id: int | None = None, limit: int | None = None) -> list[StoredEvent]:
+def events_after(
+    db: OrmSession, after_id: int, *, account_id: int | None = None, limit: int | None = None
+) -> list[StoredEvent]:
     """Return the stored events with id greater than `after_id`, oldest first, of one account or of all."""
     query = select(SessionEvent).where(SessionEvent.id > after_id).order_by(SessionEvent.id)
     if account_id is not None:

@@ -4,7 +4,7 @@ Events reach every process through the database. One reader thread per
 process follows the event log by id and hands each new event to the
 streams of its account:
 
-- On PostgreSQL the reader holds one extra connection that LISTENs on
+- On PostgreSQL the reader keeps one extra connection open that LISTENs on
   `event_log.NOTIFY_CHANNEL`. Each transaction that writes events sends a
   NOTIFY, and PostgreSQL delivers it to every process at commit.
 - On SQLite there are no notifications between processes, so the reader
@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -38,11 +39,11 @@ logger = logging.getLogger(__name__)
 
 # Events read per query while catching up.
 _BATCH_SIZE = 1000
-# A stream whose client reads this far behind is ended; the client reconnects and replays from the log.
+# A stream whose client reads this far behind is ended, and the client reconnects and replays from the log.
 _MAX_QUEUED_EVENTS = 1000
 # Seconds between attempts to reach the database again after a failed read or listen.
 _RETRY_SECONDS = 1.0
-# Longest wait of the PostgreSQL listener before it checks whether the hub was closed.
+# Maximum wait of the PostgreSQL listener before it checks whether the hub was closed.
 _LISTEN_TIMEOUT_SECONDS = 0.25
 _JOIN_TIMEOUT_SECONDS = 5.0
 
@@ -96,7 +97,9 @@ class Subscription:
         if self._ended:
             return
         if self._queue.qsize() + len(events) > _MAX_QUEUED_EVENTS:
-            logger.warning("event stream of account %d fell %d events behind; ending it", self.account_id, _MAX_QUEUED_EVENTS)
+            logger.warning(
+                "event stream of account %d fell %d events behind; ending it", self.account_id, _MAX_QUEUED_EVENTS
+            )
             self._end()
             return
         for stored in events:
@@ -121,7 +124,9 @@ class EventHub:
         self._session_factory = session_factory
         self._poll_seconds = poll_seconds
         self._lock = threading.Lock()
-        self._subscriptions: dict[int, set[Subscription]] = {}
+        # Weak, so a subscription whose response never started streaming (the client
+        # left first, and the generator's cleanup never ran) is dropped with it.
+        self._subscriptions: dict[int, weakref.WeakSet[Subscription]] = {}
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -144,7 +149,7 @@ class EventHub:
                 return subscription
             if self._thread is None:
                 self._start_reader()
-            self._subscriptions.setdefault(account_id, set()).add(subscription)
+            self._subscriptions.setdefault(account_id, weakref.WeakSet()).add(subscription)
         return subscription
 
     def close(self) -> None:
@@ -192,6 +197,8 @@ class EventHub:
         logger.info("event reader started after event id %d (%s)", self._last_id, self._engine.dialect.name)
 
     def _poll_loop(self) -> None:
+        # NOTE: an in-memory SQLite database ("sqlite://") shares one connection among all
+        # threads, so this reader can see events of a transaction that has not committed yet.
         while not self._stop.is_set():
             self._wake.wait(self._poll_seconds)
             self._wake.clear()
@@ -255,11 +262,14 @@ class EventHub:
         by_account: dict[int, list[StoredEvent]] = {}
         for stored in batch:
             by_account.setdefault(stored.account_id, []).append(stored)
+        targets: list[tuple[Subscription, list[StoredEvent]]] = []
         with self._lock:
-            targets = [
-                (subscription, events)
-                for account_id, events in by_account.items()
-                for subscription in self._subscriptions.get(account_id, ())
-            ]
+            for account_id, events in by_account.items():
+                group = self._subscriptions.get(account_id)
+                if group is None:
+                    continue
+                targets.extend((subscription, events) for subscription in group)
+                if not group:
+                    del self._subscriptions[account_id]
         for subscription, events in targets:
             subscription.deliver_threadsafe(events)

@@ -81,7 +81,8 @@ def touch(
 ) -> None:
     """Record activity, writing at most once per `activity_write_interval_seconds` so list ETags stay stable.
 
-    A write also records a session.updated event. The UPDATE repeats the liveness conditions, so it never writes to a session
+    A write also records a session.updated event. The UPDATE repeats
+    the liveness conditions, so it never writes to a session
     that was revoked or expired between the caller's read and this write.
     """
     interval = timedelta(seconds=config.activity_write_interval_seconds)
@@ -136,7 +137,7 @@ def find_live(
 
 
 def revoke(db: OrmSession, session_ids: list[int], now: datetime) -> int:
-    """Revoke sessions that are still unrevoked with their session.revoked events, commit, and return how many changed."""
+    """Revoke sessions that are still unrevoked, with their session.revoked events; commit and return how many."""
     if not session_ids:
         return 0
     rows = db.execute(
@@ -203,7 +204,7 @@ def revoke_ended(db: OrmSession, account: Account, idle_days: int, config: Serve
 
 
 def mark_ended(db: OrmSession, account: Account, config: ServerConfig, now: datetime) -> int:
-    """Mark the account's unrevoked sessions that have ended revoked, with their session.revoked events; commit.
+    """Mark the account's ended but unrevoked sessions revoked, with their session.revoked events, and commit.
 
     Called when the server notices an ended session, so that event streams
     learn of sessions that ended by inactivity or by the absolute lifetime.

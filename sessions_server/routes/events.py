@@ -35,13 +35,13 @@ RETRY_MILLISECONDS = 3000
 # the newest stored id fits the 64-bit id column.
 LAST_EVENT_ID_PATTERN = r"^[0-9]{1,19}$"
 _LAST_EVENT_ID = re.compile(LAST_EVENT_ID_PATTERN)
-# One field per line; every client splits lines on "\n".
+# Fields end with a line feed, the line ending that every SSE parser accepts.
 _SEPARATOR = "\n"
 
 
 @dataclass(frozen=True)
 class Opening:
-    """What a stream sends before live events: a replay, or a reset, and the id of `ready`."""
+    """Opening of a stream: the replayed events or a reset, and the id that `ready` carries."""
 
     replay: list[StoredEvent]
     reset: bool
@@ -49,7 +49,7 @@ class Opening:
 
 
 def parse_last_event_id(value: str | None) -> int | None:
-    """Return the Last-Event-ID header as an int; raise a 400 problem when it is not 0 to 19 digits."""
+    """Return the Last-Event-ID header as an int, or raise a 400 problem when it is not 1 to 19 ASCII digits."""
     if value is None:
         return None
     if not _LAST_EVENT_ID.fullmatch(value):
@@ -62,7 +62,7 @@ def parse_last_event_id(value: str | None) -> int | None:
 
 
 def read_opening(db: OrmSession, caller: Caller, after_id: int | None) -> Opening:
-    """Read what the stream sends before `ready`; raise 401 when the caller's session was revoked meanwhile.
+    """Read what the stream sends before `ready`, or raise 401 when the caller's session was revoked meanwhile.
 
     Reset is sent when the log no longer reaches back to `after_id` (newer
     events were pruned), or when `after_id` is newer than every stored event of
@@ -157,14 +157,53 @@ async def _stream(
         subscription.close()
 
 
+# Before OpenAPI 3.2, the schema of a text/event-stream response describes each event.
+_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["event", "id", "data"],
+    "properties": {
+        "event": {
+            "enum": ["ready", "reset", event_log.SESSION_CREATED, event_log.SESSION_REVOKED, event_log.SESSION_UPDATED]
+        },
+        "id": {"type": "string", "pattern": LAST_EVENT_ID_PATTERN},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {
+                "oneOf": [
+                    {
+                        "description": "ready",
+                        "type": "object",
+                        "required": ["last_event_id"],
+                        "properties": {"last_event_id": {"type": "integer", "minimum": 0}},
+                    },
+                    {"description": "reset", "type": "object", "maxProperties": 0},
+                    {
+                        "description": "session.created, session.revoked, session.updated",
+                        "type": "object",
+                        "required": ["session_id", "occurred_at"],
+                        "properties": {
+                            "session_id": {"type": "string"},
+                            "occurred_at": {"type": "string", "format": "date-time"},
+                        },
+                    },
+                ]
+            },
+        },
+    },
+}
+
 _STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "Server-Sent Events: `retry`, then a replay or `reset`, then `ready`, then live events "
-        "and `: heartbeat` comments",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "description": "Server-Sent Events: `retry: 3000`, then a replay or `reset`, then `ready`, then live "
+        "events and `: heartbeat` comments",
+        "content": {"text/event-stream": {"schema": _EVENT_SCHEMA}},
     },
     **problem_responses(
-        400, 401, 422, d400="Problem invalid_last_event_id: Last-Event-ID is not a non-negative integer of at most 19 digits"
+        400,
+        401,
+        422,
+        d400="Problem invalid_last_event_id: Last-Event-ID is not a non-negative integer of at most 19 digits",
     ),
 }
 
@@ -179,7 +218,7 @@ async def stream_session_events(
         Header(
             alias="Last-Event-ID",
             description="id of the last event received; the stream first replays the account's later events",
-            # Checked in the handler, which answers 400 rather than FastAPI's 422.
+            # Checked in the handler, which returns 400 rather than FastAPI's 422.
             json_schema_extra={"pattern": LAST_EVENT_ID_PATTERN},
         ),
     ] = None,
@@ -203,7 +242,11 @@ async def stream_session_events(
 def _open(
     state: ServerState, db: OrmSession, caller: Caller, after_id: int | None, loop: asyncio.AbstractEventLoop
 ) -> tuple[Subscription, Opening]:
-    """Subscribe, then read the opening, so no event committed in between is lost; release the database connection."""
+    """Subscribe, then read the opening, so no event committed in between is lost.
+
+    Closes the request's ORM session, which would otherwise keep its database
+    connection until the stream ends.
+    """
     subscription = state.event_hub.subscribe(caller.account.id, loop)
     try:
         return subscription, read_opening(db, caller, after_id)
@@ -211,5 +254,4 @@ def _open(
         subscription.close()
         raise
     finally:
-        # The request's session would otherwise keep its connection until the stream ends.
         db.close()

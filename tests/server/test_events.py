@@ -144,7 +144,8 @@ def account_id(api: Api, email: str = EMAIL) -> int:
 def stored_ids(api: Api, email: str = EMAIL) -> list[int]:
     with server_state(api.server).session_factory() as db:
         owner_id = db.scalar(select(Account.id).where(Account.email == email))
-        return list(db.scalars(select(SessionEvent.id).where(SessionEvent.account_id == owner_id).order_by(SessionEvent.id)))
+        query = select(SessionEvent.id).where(SessionEvent.account_id == owner_id).order_by(SessionEvent.id)
+        return list(db.scalars(query))
 
 
 # Response and opening
@@ -427,7 +428,8 @@ def test_prune_keeps_recent_beyond_count(owner: Api) -> None:
     for _ in range(3):
         sign_in(owner)
     with server_state(owner.server).session_factory() as db:
-        event_log.record(db, account_id(owner), event_log.SESSION_UPDATED, ["new"] * event_log.KEEP_NEWEST, owner.clock.now)
+        recent = ["new"] * event_log.KEEP_NEWEST
+        event_log.record(db, account_id(owner), event_log.SESSION_UPDATED, recent, owner.clock.now)
         db.commit()
     assert len(stored_ids(owner)) == event_log.KEEP_NEWEST + 3
 
@@ -599,7 +601,8 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/api/v1"
         self._log = log_path.open("wb")
-        command = [sys.executable, "-m", "sessions_server", "serve", "--port", str(self.port), "--database", database_url]
+        command = [sys.executable, "-m", "sessions_server", "serve", "--port", str(self.port)]
+        command += ["--database", database_url]
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
 
     def wait_ready(self) -> None:
@@ -632,7 +635,13 @@ def two_processes(databases: TestDatabases, tmp_path: Path) -> Iterator[tuple[Se
     try:
         with create_session_factory(engine)() as db:
             create_account(
-                db, PasswordService(1, 1024, 1), EMAIL, PASSWORD, enable_2fa=False, session_ttl_days=30, now=FakeClock().now
+                db,
+                PasswordService(1, 1024, 1),
+                EMAIL,
+                PASSWORD,
+                enable_2fa=False,
+                session_ttl_days=30,
+                now=FakeClock().now,
             )
     finally:
         engine.dispose()
@@ -671,7 +680,8 @@ def test_revoke_on_other_process_closes_stream(two_processes: tuple[ServerProces
     with httpx.Client(base_url=server_a.url, timeout=READ_TIMEOUT_SECONDS) as client:
         with open_stream(client, token) as stream:
             stream.until_ready()
-            response = httpx.delete(f"{server_b.url}/sessions/{own_id}", headers={"Authorization": f"Bearer {other_token}"})
+            headers = {"Authorization": f"Bearer {other_token}"}
+            response = httpx.delete(f"{server_b.url}/sessions/{own_id}", headers=headers)
             assert response.status_code == 204
             events = [m for m in stream.rest() if m.event is not None]
     assert [(m.event, m.json()["session_id"]) for m in events] == [("session.revoked", own_id)]

@@ -176,7 +176,7 @@ def test_offline_sql_for_postgresql() -> None:
     # Naive UTC, so the connection's TimeZone setting never shifts a value.
     assert "created_at TIMESTAMP WITHOUT TIME ZONE NOT NULL" in sql
     assert f"INSERT INTO alembic_version (version_num) VALUES ('{INITIAL_REVISION}')" in sql
-    # Event ids are 64-bit, so every accepted Last-Event-ID of up to 19 digits can be compared.
+    # Event ids are 64-bit on PostgreSQL, as the rowid is on SQLite.
     assert "id BIGSERIAL NOT NULL" in sql
 
 

@@ -182,8 +182,8 @@ def revoke_ended(db: OrmSession, account: Account, idle_days: int, config: Serve
     """Mark the account's sessions revoked that are idle longer than `idle_days` or past the absolute lifetime.
 
     Called before the account's idle timeout changes, with the shorter of the
-    old and new value, so raising the timeout never revives an ended session.
-    The caller commits, which also writes a session.revoked event per session.
+    old and new value, so raising the timeout never revives an ended session,
+    and by `mark_ended` with the current value. The caller commits, which also writes a session.revoked event per session.
     """
     public_ids = db.scalars(
         update(SessionRecord)

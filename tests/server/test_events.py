@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from sessions_server import event_log
 from sessions_server.accounts import create_account
@@ -578,11 +578,34 @@ def test_many_streams_leave_pool_free(owner: Api) -> None:
             streams = [stack.enter_context(open_stream(client, token)) for _ in range(50)]
             for stream in streams:
                 stream.until_ready()
-            # More streams than the pool's 15 connections are open; requests still get one.
+            # 50 streams exceed SQLAlchemy's default pool of 5 + 10 overflow connections, so a
+            # stream that kept its connection would make these requests wait for one.
             assert owner.get("/sessions", token).status_code == 200
             _, new_id = sign_in(owner)
             received = {stream.next_event().json()["session_id"] for stream in streams}
     assert received == {new_id}
+
+
+def listener_count(api: Api) -> int:
+    """Return how many connections to the server's PostgreSQL database last ran LISTEN."""
+    query = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+    with server_state(api.server).engine.connect() as connection:
+        return int(connection.execute(text(query)).scalar_one())
+
+
+def test_one_listener_for_many_streams(owner: Api, stream_client: httpx.Client, databases: TestDatabases) -> None:
+    if databases.dialect != "postgresql":
+        pytest.skip("LISTEN exists only on PostgreSQL")
+    token, _ = sign_in(owner)
+    with contextlib.ExitStack() as stack:
+        for _ in range(5):
+            stack.enter_context(open_stream(stream_client, token)).until_ready()
+        # The reader thread connects and runs LISTEN on its own after the first stream opened.
+        deadline = time.monotonic() + READ_TIMEOUT_SECONDS
+        while listener_count(owner) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        count = listener_count(owner)
+    assert count == 1
 
 
 # Several server processes on one database

@@ -30,7 +30,8 @@ EMAIL = "fuzz@example.com"
 PASSWORD = "correct horse battery staple"
 # Generated requests per operation and generation mode. The PostgreSQL run gets fewer,
 # because request handling is the same and only the database differs. This file took
-# about 30 s on a shared 2-core machine.
+# about 50 s on a shared 2-core machine, about 10 s of it waiting for event streams
+# to close (see EVENTS_SIGN_OUT_AFTER_SECONDS).
 MAX_EXAMPLES = {"sqlite": 25, "postgresql": 10}
 # GET /sessions/events returns 200 with a stream that lasts until the caller's session
 # ends. Each generated request to it signs its session out after this many seconds,

@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from .body_limit import BodySizeLimit
 from .config import ServerConfig
 from .problems import install_problem_handlers
-from .routes import account, auth, sessions
+from .routes import account, auth, events, sessions
 from .schemas import Problem
 from .state import build_state
 
@@ -37,7 +37,7 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.state.server = build_state(config)
     app.add_middleware(BodySizeLimit)
     install_problem_handlers(app)
-    for module in (auth, account, sessions):
+    for module in (auth, account, sessions, events):
         app.include_router(module.router, prefix=API_PREFIX)
 
     def openapi() -> dict[str, Any]:

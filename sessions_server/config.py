@@ -44,6 +44,12 @@ class ServerConfig:
     mfa_max_wrong_codes: int = 5
     # last_active_at is written at most once per this many seconds per session.
     activity_write_interval_seconds: int = 60
+    # Seconds between `: heartbeat` comments on an open GET /sessions/events stream.
+    # At each, the stream checks whether its own session has ended.
+    events_heartbeat_seconds: float = 15
+    # Seconds between reads of new events on SQLite, which cannot notify other
+    # processes; commits of the same process wake its streams at once.
+    events_poll_seconds: float = 0.2
     # Argon2id cost; the defaults are argon2-cffi's (RFC 9106 low-memory profile).
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 65536

@@ -10,7 +10,18 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, create_engine, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -113,6 +124,44 @@ class SessionRecord(Base):
     # None is stored as SQL NULL rather than as the JSON value null.
     location: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
     auth_methods: Mapped[list[str]] = mapped_column(JSON)
+
+
+# 64-bit event ids. On SQLite the column must be exactly INTEGER to be the rowid,
+# which is 64-bit there as well.
+EventId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class SessionEvent(Base):
+    """Entry of the event log that GET /sessions/events streams.
+
+    Ids increase across the whole server in commit order. On SQLite,
+    AUTOINCREMENT keeps an id from being issued twice even after the newest
+    row is deleted.
+    """
+
+    __tablename__ = "session_events"
+    __table_args__ = (
+        Index("ix_session_events_account_id_id", "account_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    # session.created, session.revoked or session.updated.
+    type: Mapped[str] = mapped_column(String(32))
+    session_public_id: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SessionEventPruning(Base):
+    """Highest event id of an account that pruning deleted, so a replay after an older id would be incomplete."""
+
+    __tablename__ = "session_event_pruning"
+
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    pruned_through_id: Mapped[int] = mapped_column(EventId)
 
 
 def create_db_engine(database_url: str) -> Engine:

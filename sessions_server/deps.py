@@ -69,6 +69,9 @@ def get_caller(
     found = session_store.find_by_token(db, credentials.credentials)
     now = state.config.clock()
     if found is None or not session_store.is_live(found[0], found[1], state.config, now):
+        if found is not None:
+            # Unrevoked but ended by inactivity or the absolute lifetime: record that it ended.
+            session_store.mark_ended(db, found[1], state.config, now)
         raise unauthorized("The bearer token is invalid, revoked or expired.")
     record, account = found
     session_store.touch(db, record, account, state.config, now)

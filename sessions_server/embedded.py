@@ -79,6 +79,8 @@ class EmbeddedServer:
     def stop(self) -> None:
         """Shut down the server, join its thread and close the database; safe to call twice."""
         if self._server is not None and self._thread is not None:
+            # Uvicorn's graceful shutdown waits for every response to finish, so the endless event streams end first.
+            self._state.event_hub.close()
             self._server.should_exit = True
             self._thread.join(_STOP_TIMEOUT_SECONDS)
             if self._thread.is_alive():

@@ -27,6 +27,7 @@ TITLES = {
     "session_not_found": "Session not found",
     "current_session": "Cannot revoke the current session",
     "invalid_request": "Invalid request",
+    "invalid_last_event_id": "Invalid Last-Event-ID",
     "not_found": "Not found",
     "method_not_allowed": "Method not allowed",
     "internal_error": "Internal server error",

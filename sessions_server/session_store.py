@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Row, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import schemas
+from . import event_log, schemas
 from .config import ServerConfig
 from .db import Account, SessionRecord
 from .devices import describe_device, truncate_user_agent
@@ -21,7 +21,7 @@ from .security import hash_token, new_public_id
 logger = logging.getLogger(__name__)
 
 
-def is_live(record: SessionRecord, account: Account, config: ServerConfig, now: datetime) -> bool:
+def is_live(record: SessionRecord | Row[Any], account: Account, config: ServerConfig, now: datetime) -> bool:
     """Return False once the session is revoked, idle past the account's TTL or past the absolute lifetime."""
     if record.revoked_at is not None:
         return False
@@ -42,7 +42,10 @@ def create_session(
     geo: GeoLocator,
     now: datetime,
 ) -> SessionRecord:
-    """Insert a session for a completed sign-in and commit; only the token's hash is stored."""
+    """Insert a session for a completed sign-in with its session.created event and commit.
+
+    Only the token's hash is stored.
+    """
     ua = truncate_user_agent(user_agent)
     location = geo.locate(ip_address)
     record = SessionRecord(
@@ -58,6 +61,7 @@ def create_session(
         auth_methods=auth_methods,
     )
     db.add(record)
+    event_log.record(db, account.id, event_log.SESSION_CREATED, [record.public_id], now)
     db.commit()
     logger.info("session %s created for account %d via %s", record.public_id, account.id, "+".join(auth_methods))
     return record
@@ -78,7 +82,8 @@ def touch(
 ) -> None:
     """Record activity, writing at most once per `activity_write_interval_seconds` so list ETags stay stable.
 
-    The UPDATE repeats the liveness conditions, so it never writes to a session
+    A write also records a session.updated event. The UPDATE repeats
+    the liveness conditions, so it never writes to a session
     that was revoked or expired between the caller's read and this write.
     """
     interval = timedelta(seconds=config.activity_write_interval_seconds)
@@ -94,6 +99,8 @@ def touch(
         .values(last_active_at=now)
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount:
+        event_log.record(db, account.id, event_log.SESSION_UPDATED, [record.public_id], now)
     db.commit()
     if result.rowcount:
         # Set as loaded, not as a pending change, so no later flush writes the column again.
@@ -109,17 +116,22 @@ def _live_conditions(account: Account, config: ServerConfig, now: datetime) -> l
     ]
 
 
-def list_live(db: OrmSession, account: Account, config: ServerConfig, now: datetime) -> Sequence[Row[Any]]:
+def list_live(db: OrmSession, account: Account, config: ServerConfig, now: datetime) -> list[Row[Any]]:
     """Return the account's live sessions as read-only rows with the columns of SessionRecord.
 
-    Plain rows skip the ORM's identity map and per-object state, which were most of
-    the time of a `GET /sessions` with 100 sessions.
+    Unrevoked sessions found ended are marked revoked, with their events. Plain rows
+    skip the ORM's identity map and per-object state, which were most of the time of
+    a `GET /sessions` with 100 sessions.
     """
-    return db.execute(
+    rows = db.execute(
         select(SessionRecord.__table__).where(
-            SessionRecord.account_id == account.id, *_live_conditions(account, config, now)
+            SessionRecord.account_id == account.id, SessionRecord.revoked_at.is_(None)
         )
     ).all()
+    live = [row for row in rows if is_live(row, account, config, now)]
+    if len(live) < len(rows):
+        mark_ended(db, account, config, now)
+    return live
 
 
 def find_live(
@@ -133,17 +145,20 @@ def find_live(
 
 
 def revoke(db: OrmSession, session_ids: list[int], now: datetime) -> int:
-    """Revoke sessions that are still unrevoked, commit, and return how many changed."""
+    """Revoke sessions that are still unrevoked, with their session.revoked events; commit and return how many."""
     if not session_ids:
         return 0
-    result = db.execute(
+    rows = db.execute(
         update(SessionRecord)
         .where(SessionRecord.id.in_(session_ids), SessionRecord.revoked_at.is_(None))
         .values(revoked_at=now)
+        .returning(SessionRecord.account_id, SessionRecord.public_id)
         .execution_options(synchronize_session=False)
-    )
+    ).all()
+    for account_id, public_id in rows:
+        event_log.record(db, account_id, event_log.SESSION_REVOKED, [public_id], now)
     db.commit()
-    return result.rowcount
+    return len(rows)
 
 
 def revoke_others(
@@ -153,9 +168,10 @@ def revoke_others(
 
     The statement revokes every session committed before it runs, including
     sessions signed in while the request was being handled. A sign-in
-    committed after it is a later sign-in and stays live. The caller commits.
+    committed after it is a later sign-in and stays live. The caller
+    commits, which also writes a session.revoked event per session.
     """
-    result = db.execute(
+    public_ids = db.scalars(
         update(SessionRecord)
         .where(
             SessionRecord.account_id == account.id,
@@ -163,19 +179,21 @@ def revoke_others(
             *_live_conditions(account, config, now),
         )
         .values(revoked_at=now)
+        .returning(SessionRecord.public_id)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+    ).all()
+    event_log.record(db, account.id, event_log.SESSION_REVOKED, public_ids, now)
+    return len(public_ids)
 
 
 def revoke_ended(db: OrmSession, account: Account, idle_days: int, config: ServerConfig, now: datetime) -> int:
     """Mark the account's sessions revoked that are idle longer than `idle_days` or past the absolute lifetime.
 
     Called before the account's idle timeout changes, with the shorter of the
-    old and new value, so raising the timeout never revives an ended session.
-    The caller commits.
+    old and new value, so raising the timeout never revives an ended session,
+    and by `mark_ended` with the current value. The caller commits, which also writes a session.revoked event per session.
     """
-    result = db.execute(
+    public_ids = db.scalars(
         update(SessionRecord)
         .where(
             SessionRecord.account_id == account.id,
@@ -186,9 +204,24 @@ def revoke_ended(db: OrmSession, account: Account, idle_days: int, config: Serve
             ),
         )
         .values(revoked_at=now)
+        .returning(SessionRecord.public_id)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+    ).all()
+    event_log.record(db, account.id, event_log.SESSION_REVOKED, public_ids, now)
+    return len(public_ids)
+
+
+def mark_ended(db: OrmSession, account: Account, config: ServerConfig, now: datetime) -> int:
+    """Mark the account's ended but unrevoked sessions revoked, with their session.revoked events, and commit.
+
+    Called when the server notices an ended session, so that event streams
+    learn of sessions that ended by inactivity or by the absolute lifetime.
+    """
+    ended = revoke_ended(db, account, account.session_ttl_days, config, now)
+    db.commit()
+    if ended:
+        logger.info("%d ended sessions of account %d marked revoked", ended, account.id)
+    return ended
 
 
 def to_schema(record: SessionRecord | Row[Any], current_id: int, now: datetime, active_days: int) -> schemas.Session:

@@ -16,8 +16,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 from sqlalchemy.engine import Engine
 
-from ..db import Base
-
 logger = logging.getLogger(__name__)
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent
@@ -25,6 +23,9 @@ SCRIPT_LOCATION = Path(__file__).resolve().parent
 # The revision whose schema equals what `Base.metadata.create_all` made before
 # the server used Alembic; databases from that time are stamped with it.
 INITIAL_REVISION = "0001"
+# The tables of INITIAL_REVISION; a database with all of them and no
+# alembic_version table was made by `create_all` before the server used Alembic.
+INITIAL_TABLES = frozenset({"accounts", "recovery_codes", "mfa_challenges", "sessions"})
 
 
 def alembic_config(connection: Connection | None = None, database_url: str | None = None) -> Config:
@@ -75,5 +76,4 @@ def upgrade_database(engine: Engine) -> None:
 
 
 def _has_all_model_tables(connection: Connection) -> bool:
-    existing = set(inspect(connection).get_table_names())
-    return set(Base.metadata.tables) <= existing
+    return INITIAL_TABLES <= set(inspect(connection).get_table_names())

@@ -11,17 +11,23 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import create_engine, delete, insert, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from sessions_server import cli
-from sessions_server.db import Account, Base, create_db_engine
-from sessions_server.migrations import INITIAL_REVISION, alembic_config, current_revision, head_revision
+from sessions_server.db import Account, Base, SessionEvent, create_db_engine
+from sessions_server.migrations import (
+    INITIAL_REVISION,
+    INITIAL_TABLES,
+    alembic_config,
+    current_revision,
+    head_revision,
+)
 from tests.conftest import TestDatabases
 
-MODEL_TABLES = {"accounts", "recovery_codes", "mfa_challenges", "sessions"}
+MODEL_TABLES = set(INITIAL_TABLES) | {"session_events", "session_event_pruning"}
 
 
 def schema_differences(engine: Engine) -> list[object]:
@@ -89,9 +95,9 @@ def test_downgrade_to_base_and_back(databases: TestDatabases) -> None:
 
 def test_database_from_create_all_is_stamped(databases: TestDatabases) -> None:
     url = databases.create_url(migrated=False)
-    # The server made its tables with create_all before it used Alembic.
+    # The server made its tables with create_all before it used Alembic; they are revision 0001's.
     legacy = create_engine(url, poolclass=NullPool)
-    Base.metadata.create_all(legacy)
+    Base.metadata.create_all(legacy, tables=[Base.metadata.tables[name] for name in INITIAL_TABLES])
     add_account(legacy, "legacy@example.com")
     legacy.dispose()
 
@@ -100,6 +106,50 @@ def test_database_from_create_all_is_stamped(databases: TestDatabases) -> None:
         assert revision_of(engine) == head_revision()
         with Session(engine) as db:
             assert db.scalars(select(Account.email)).all() == ["legacy@example.com"]
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_initial_revision_keeps_rows(databases: TestDatabases) -> None:
+    url = databases.create_url(migrated=False)
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), INITIAL_REVISION)
+    add_account(engine, "before-events@example.com")
+    engine.dispose()
+
+    engine = create_db_engine(url)
+    try:
+        assert revision_of(engine) == head_revision()
+        assert schema_differences(engine) == []
+        with Session(engine) as db:
+            assert db.scalars(select(Account.email)).all() == ["before-events@example.com"]
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_initial_revision_drops_event_log(databases: TestDatabases) -> None:
+    engine = create_db_engine(databases.create_url(migrated=False))
+    try:
+        with engine.begin() as connection:
+            command.downgrade(alembic_config(connection), INITIAL_REVISION)
+        assert set(inspect(engine).get_table_names()) == set(INITIAL_TABLES) | {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_event_ids_not_reused_after_delete(databases: TestDatabases) -> None:
+    engine = create_db_engine(databases.create_url(migrated=False))
+    try:
+        add_account(engine, "ids@example.com")
+        row = {"account_id": 1, "type": "session.created", "session_public_id": "s", "occurred_at": datetime.now(UTC)}
+        with Session(engine) as db:
+            first = db.scalar(insert(SessionEvent).returning(SessionEvent.id), row)
+            db.execute(delete(SessionEvent))
+            second = db.scalar(insert(SessionEvent).returning(SessionEvent.id), row)
+            db.commit()
+        assert second is not None and first is not None
+        assert second > first
     finally:
         engine.dispose()
 
@@ -126,6 +176,8 @@ def test_offline_sql_for_postgresql() -> None:
     # Naive UTC, so the connection's TimeZone setting never shifts a value.
     assert "created_at TIMESTAMP WITHOUT TIME ZONE NOT NULL" in sql
     assert f"INSERT INTO alembic_version (version_num) VALUES ('{INITIAL_REVISION}')" in sql
+    # Event ids are 64-bit on PostgreSQL, as the rowid is on SQLite.
+    assert "id BIGSERIAL NOT NULL" in sql
 
 
 def test_migrate_command(databases: TestDatabases, capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,9 +23,8 @@ import logging
 import threading
 import weakref
 from collections.abc import Iterator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,6 +33,9 @@ from sqlalchemy.orm import sessionmaker
 
 from . import event_log
 from .event_log import StoredEvent
+
+if TYPE_CHECKING:
+    import psycopg
 
 logger = logging.getLogger(__name__)
 
@@ -208,6 +210,9 @@ class EventHub:
                 self._stop.wait(_RETRY_SECONDS)
 
     def _listen_loop(self) -> None:
+        # Imported here, so a server on SQLite (such as the demo's) runs without psycopg.
+        import psycopg
+
         while not self._stop.is_set():
             try:
                 with self._listener_connection() as connection:
@@ -227,6 +232,8 @@ class EventHub:
 
     @contextlib.contextmanager
     def _listener_connection(self) -> Iterator[psycopg.Connection[Any]]:
+        import psycopg
+
         args, kwargs = self._engine.dialect.create_connect_args(self._engine.url)
         connection = psycopg.connect(*args, **kwargs, autocommit=True)
         try:

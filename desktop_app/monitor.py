@@ -302,6 +302,8 @@ class SessionMonitor(QObject):
 
     def acknowledge(self, session_id: str) -> None:
         """Dismiss the alert of `session_id` here and in the known-devices store."""
+        # NOTE: a quit right after Dismiss can drop the queued save (TaskRunner.shutdown
+        # drops queued tasks), and then the alert shows again at the next start.
         self.alerts.acknowledge(session_id)
         watcher = self.watcher
         if watcher is not None:

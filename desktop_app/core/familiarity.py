@@ -64,8 +64,8 @@ class KnownDevices:
     baseline_done: bool = False
     # True when a damaged file was moved aside, so the next baseline is not a first sign-in.
     recovered: bool = field(default=False, compare=False)
-    # True when the file's pending alerts could not be read, so the next check rewrites them.
-    pending_damaged: bool = field(default=False, compare=False)
+    # Why the file's pending alerts could not be read ("" when they could). The next check rewrites them.
+    pending_error: str = field(default="", compare=False)
 
     def knows_location(self, key: LocationKey | None) -> bool:
         if key is None:
@@ -115,7 +115,7 @@ class KnownDevices:
             self.pending_alerts.setdefault(session_id, alerted_at)
 
     def acknowledge(self, session_id: str) -> bool:
-        """Drop the pending alert of `session_id`; return False when it had none."""
+        """Drop the pending alert of `session_id`, and return False when it had none."""
         return self.pending_alerts.pop(session_id, None) is not None
 
     def to_json(self) -> dict:
@@ -133,11 +133,11 @@ class KnownDevices:
 
     @classmethod
     def from_json(cls, data: object) -> KnownDevices:
-        """Build the store from parsed JSON; raise ValueError, KeyError or TypeError on a damaged file.
+        """Build the store from parsed JSON. Raise ValueError, KeyError or TypeError on a damaged file.
 
         A file without "pending_alerts" (written before the field existed) has none.
-        A damaged "pending_alerts" is logged and read as empty, because the rest of
-        the file is still valid and monitoring must go on.
+        A damaged "pending_alerts" is read as empty and its error kept in `pending_error`,
+        because the rest of the file is still valid and monitoring must go on.
         """
         if not isinstance(data, dict) or data.get("version") != STORE_VERSION:
             raise ValueError("not a known-devices file of version 1")
@@ -150,8 +150,7 @@ class KnownDevices:
         try:
             known.pending_alerts = _pending_alerts(data.get("pending_alerts", []))
         except (ValueError, KeyError, TypeError) as exc:
-            log.warning("The pending alerts in the known-devices file are invalid (%s); they are lost", exc)
-            known.pending_damaged = True
+            known.pending_error = f"{type(exc).__name__}: {exc}"
         return known
 
 
@@ -193,11 +192,18 @@ def load(path: Path) -> KnownDevices:
         return KnownDevices(recovered=True)
     try:
         # UnicodeDecodeError and JSONDecodeError are both ValueErrors.
-        return KnownDevices.from_json(json.loads(data.decode("utf-8")))
+        known = KnownDevices.from_json(json.loads(data.decode("utf-8")))
     except (ValueError, KeyError, TypeError) as exc:
         log.warning("%s is corrupt (%s); moved aside, starting a new known-devices list", path, exc)
         _move_aside(path)
         return KnownDevices(recovered=True)
+    if known.pending_error:
+        log.warning(
+            "Ignoring the invalid pending alerts in %s (%s). Sessions alerted before this start are not marked again.",
+            path,
+            known.pending_error,
+        )
+    return known
 
 
 def save(path: Path, known: KnownDevices) -> None:
@@ -255,16 +261,16 @@ class FamiliarityWatcher:
             # The first check of this watcher: what is pending now was left by an earlier run.
             self._restored = [(session, known.pending_alerts[session.id]) for session in sessions if session.id in known.pending_alerts]
         known.add_pending((session.id for session in alerts), self._clock())
-        if known.to_json() != before or known.pending_damaged:
-            known.pending_damaged = False
+        if known.to_json() != before or known.pending_error:
+            known.pending_error = ""
             self._save()
         return alerts
 
     def take_restored(self) -> list[tuple[Session, datetime]]:
-        """Return, once, the listed sessions with the time of their alert that an earlier run left pending.
+        """Return, once, the listed sessions whose alerts an earlier run left pending, with each alert's time.
 
-        The list is taken at the first successful `check()`; before it and after the
-        first call this returns an empty list.
+        The first successful `check()` takes the list. Before that check, and after the
+        first call, this returns an empty list.
         """
         if self._restored is None:
             return []

@@ -168,7 +168,7 @@ def _watcher(path) -> familiarity.FamiliarityWatcher:
 
 
 def _watcher_with_alert(path) -> familiarity.FamiliarityWatcher:
-    """Return a watcher whose store holds a baseline and one pending alert for STRANGER."""
+    """Return a watcher whose store contains a baseline and one pending alert for STRANGER."""
     watcher = _watcher(path)
     watcher.check([_base_session()])
     assert watcher.check([_base_session(), STRANGER]) == [STRANGER]

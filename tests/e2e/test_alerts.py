@@ -179,7 +179,7 @@ def _pending_in_store(tmp_path) -> list:
 
 
 def _restart_with_stranger(qtbot, live_account, launch_app):
-    """Quit an app with an unacknowledged alert, start a new one; return it and the session id."""
+    """Quit an app with an unacknowledged alert and start a new one. Return the new app and the session id."""
     first, stranger = _app_with_stranger(qtbot, live_account, launch_app)
     first.controller.shutdown()
     second = launch_app()

@@ -88,7 +88,7 @@ class SessionMonitor(QObject):
         window.sig_revoke_requested.connect(self.revoke)
         window.sig_revoke_others_requested.connect(self.revoke_others)
         window.sig_trust_requested.connect(self.trust)
-        window.sig_acknowledge_requested.connect(self.alerts.acknowledge)
+        window.sig_acknowledge_requested.connect(self.acknowledge)
         tray.sig_refresh_requested.connect(self.refresh)
         tray.sig_revoke_others_requested.connect(self._confirm_revoke_others_from_tray)
         self.alerts.sig_changed.connect(self._update_tray)
@@ -163,7 +163,10 @@ class SessionMonitor(QObject):
             self.window.model.apply(result.sessions)
             if keep_visible:
                 self.window.scroll_to_selection()
+            self.alerts.restore_alerts(result.restored)
             self.alerts.raise_alerts(result.alerts)
+            for session in ended:
+                self.alerts.forget(session.id)
             self.alerts.report_ended(ended)
         if result.store_reset:
             self._report_store_reset()
@@ -296,6 +299,15 @@ class SessionMonitor(QObject):
             return
         log.warning("Signing out the other sessions failed: %s", error)
         self.window.show_message(self.tr("Could not sign out the other sessions"), error_message(error), QMessageBox.Icon.Warning)
+
+    def acknowledge(self, session_id: str) -> None:
+        """Dismiss the alert of `session_id` here and in the known-devices store."""
+        # NOTE: a quit right after Dismiss can drop the queued save (TaskRunner.shutdown
+        # drops queued tasks), and then the alert shows again at the next start.
+        self.alerts.acknowledge(session_id)
+        watcher = self.watcher
+        if watcher is not None:
+            self.runner.submit(lambda: watcher.acknowledge(session_id))
 
     def trust(self, session_id: str) -> None:
         row = self.window.model.row_of(session_id)

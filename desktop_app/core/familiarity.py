@@ -4,6 +4,9 @@ The device key is the browser family, the OS family and the device type, with no
 versions. The location key is the country and city, or the country alone. A session
 is unfamiliar when either key is new for this account on this computer. The first sync after sign-in records a
 silent baseline. The app's own session never alerts.
+
+The store also keeps the alerts the user has not trusted or dismissed yet, so a quit,
+crash or restart before that does not turn an unfamiliar session into a known one.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..api.models import Session
@@ -55,9 +59,13 @@ class KnownDevices:
     devices: set[DeviceKey] = field(default_factory=set)
     locations: set[LocationKey] = field(default_factory=set)
     judged_sessions: set[str] = field(default_factory=set)
+    # Unacknowledged alerts: session id -> when the alert was raised (UTC).
+    pending_alerts: dict[str, datetime] = field(default_factory=dict)
     baseline_done: bool = False
     # True when a damaged file was moved aside, so the next baseline is not a first sign-in.
     recovered: bool = field(default=False, compare=False)
+    # Why the file's pending alerts could not be read ("" when they could). The next check rewrites them.
+    pending_error: str = field(default="", compare=False)
 
     def knows_location(self, key: LocationKey | None) -> bool:
         if key is None:
@@ -96,9 +104,19 @@ class KnownDevices:
                 continue
             if device_key(session) not in self.devices or not self.knows_location(location_key(session)):
                 alerts.append(session)
-        # Forget ended sessions so the file stays small.
-        self.judged_sessions &= {session.id for session in sessions}
+        # Forget ended sessions so the file stays small, and drop their alerts.
+        listed = {session.id for session in sessions}
+        self.judged_sessions &= listed
+        self.pending_alerts = {session_id: when for session_id, when in self.pending_alerts.items() if session_id in listed}
         return alerts
+
+    def add_pending(self, session_ids: Iterable[str], alerted_at: datetime) -> None:
+        for session_id in session_ids:
+            self.pending_alerts.setdefault(session_id, alerted_at)
+
+    def acknowledge(self, session_id: str) -> bool:
+        """Drop the pending alert of `session_id`, and return False when it had none."""
+        return self.pending_alerts.pop(session_id, None) is not None
 
     def to_json(self) -> dict:
         return {
@@ -107,18 +125,48 @@ class KnownDevices:
             "devices": sorted(list(key) for key in self.devices),
             "locations": sorted(list(key) for key in self.locations),
             "judged_sessions": sorted(self.judged_sessions),
+            "pending_alerts": [
+                {"session_id": session_id, "alerted_at": when.isoformat()}
+                for session_id, when in sorted(self.pending_alerts.items())
+            ],
         }
 
     @classmethod
     def from_json(cls, data: object) -> KnownDevices:
+        """Build the store from parsed JSON. Raise ValueError, KeyError or TypeError on a damaged file.
+
+        A file without "pending_alerts" (written before the field existed) has none.
+        A damaged "pending_alerts" is read as empty and its error kept in `pending_error`,
+        because the rest of the file is still valid and monitoring must go on.
+        """
         if not isinstance(data, dict) or data.get("version") != STORE_VERSION:
             raise ValueError("not a known-devices file of version 1")
-        return cls(
+        known = cls(
             devices={_key(item, 3) for item in data["devices"]},
             locations={_key(item, 2) for item in data["locations"]},
             judged_sessions={str(item) for item in data["judged_sessions"]},
             baseline_done=bool(data["baseline_done"]),
         )
+        try:
+            known.pending_alerts = _pending_alerts(data.get("pending_alerts", []))
+        except (ValueError, KeyError, TypeError) as exc:
+            known.pending_error = f"{type(exc).__name__}: {exc}"
+        return known
+
+
+def _pending_alerts(items: object) -> dict[str, datetime]:
+    if not isinstance(items, list):
+        raise TypeError(f"expected a list, got {type(items).__name__}")
+    pending = {}
+    for item in items:
+        session_id = item["session_id"]
+        alerted_at = datetime.fromisoformat(item["alerted_at"])
+        if not isinstance(session_id, str) or not session_id:
+            raise ValueError(f"invalid session id {session_id!r}")
+        if alerted_at.tzinfo is None:
+            raise ValueError(f"alert time without a time zone: {item['alerted_at']!r}")
+        pending[session_id] = alerted_at
+    return pending
 
 
 def _key(item: object, length: int) -> tuple:
@@ -144,11 +192,18 @@ def load(path: Path) -> KnownDevices:
         return KnownDevices(recovered=True)
     try:
         # UnicodeDecodeError and JSONDecodeError are both ValueErrors.
-        return KnownDevices.from_json(json.loads(data.decode("utf-8")))
+        known = KnownDevices.from_json(json.loads(data.decode("utf-8")))
     except (ValueError, KeyError, TypeError) as exc:
         log.warning("%s is corrupt (%s); moved aside, starting a new known-devices list", path, exc)
         _move_aside(path)
         return KnownDevices(recovered=True)
+    if known.pending_error:
+        log.warning(
+            "Ignoring the invalid pending alerts in %s (%s). Sessions alerted before this start are not marked again.",
+            path,
+            known.pending_error,
+        )
+    return known
 
 
 def save(path: Path, known: KnownDevices) -> None:
@@ -181,9 +236,11 @@ class FamiliarityWatcher:
     written on the GUI thread.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Callable[[], datetime] | None = None) -> None:
         self.path = path
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._known: KnownDevices | None = None
+        self._restored: list[tuple[Session, datetime]] | None = None
 
     @property
     def known(self) -> KnownDevices:
@@ -192,12 +249,38 @@ class FamiliarityWatcher:
         return self._known
 
     def check(self, sessions: Iterable[Session]) -> list[Session]:
-        """Return the unfamiliar sessions among `sessions` and save what was learnt."""
-        before = self.known.to_json()
-        alerts = self.known.unfamiliar(sessions)
-        if self.known.to_json() != before:
+        """Return the unfamiliar sessions among `sessions`, record them as pending and save what changed.
+
+        Pending alerts of sessions that `sessions` no longer lists are dropped.
+        """
+        sessions = list(sessions)
+        known = self.known
+        before = known.to_json()
+        alerts = known.unfamiliar(sessions)
+        if self._restored is None:
+            # The first check of this watcher: what is pending now was left by an earlier run.
+            self._restored = [(session, known.pending_alerts[session.id]) for session in sessions if session.id in known.pending_alerts]
+        known.add_pending((session.id for session in alerts), self._clock())
+        if known.to_json() != before or known.pending_error:
+            known.pending_error = ""
             self._save()
         return alerts
+
+    def take_restored(self) -> list[tuple[Session, datetime]]:
+        """Return, once, the listed sessions whose alerts an earlier run left pending, with each alert's time.
+
+        The first successful `check()` takes the list. Before that check, and after the
+        first call, this returns an empty list.
+        """
+        if self._restored is None:
+            return []
+        restored, self._restored = self._restored, []
+        return restored
+
+    def acknowledge(self, session_id: str) -> None:
+        """Drop the pending alert of `session_id` (trusted or dismissed) and save."""
+        if self.known.acknowledge(session_id):
+            self._save()
 
     def take_reset_notice(self) -> bool:
         """Return True once after a damaged store was replaced by a new baseline."""
@@ -209,6 +292,7 @@ class FamiliarityWatcher:
 
     def trust(self, session: Session) -> None:
         self.known.learn(session)
+        self.known.acknowledge(session.id)
         self._save()
 
     def _save(self) -> None:

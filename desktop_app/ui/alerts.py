@@ -99,6 +99,34 @@ class AlertCenter(QObject):
         if not self._tray.notify(title, text, critical=True):
             self.sig_in_window_alert.emit(sessions[0].id, title)
 
+    def restore_alerts(self, restored: Sequence[tuple[Session, datetime]]) -> None:
+        """Mark again the sessions whose alerts an earlier run left unacknowledged, with one notification."""
+        if not restored:
+            return
+        sessions = [session for session, _ in restored]
+        for session, alerted_at in restored:
+            self._pending[session.id] = session
+            self._model.set_unfamiliar(session.id, True)
+            log.info("Unfamiliar sign-in still unacknowledged: session %s, alerted at %s", session.id, alerted_at.isoformat())
+        self._last_alerted = [session.id for session in sessions]
+        self.sig_changed.emit()
+
+        if self.paused or not self.enabled:
+            log.info("Alert notifications are paused or switched off; %d unacknowledged not shown", len(sessions))
+            return
+        if len(sessions) == 1:
+            title = self.tr("1 unfamiliar sign-in still needs your attention")
+        else:
+            title = self.tr("%1 unfamiliar sign-ins still need your attention").replace("%1", str(len(sessions)))
+        lines = [labels.alert_text(session) for session in sessions[:GROUP_LINES]]
+        if len(sessions) > GROUP_LINES:
+            lines.append(self.tr("and %1 more").replace("%1", str(len(sessions) - GROUP_LINES)))
+        lines.append(self.tr("Trust or dismiss each one in the sessions list. Click to review."))
+        text = "\n".join(lines)
+        self.notifications.append((title, text))
+        if not self._tray.notify(title, text, critical=True):
+            self.sig_in_window_alert.emit(sessions[0].id, title)
+
     def report_ended(self, sessions: Sequence[Session]) -> None:
         """Notify that sessions ended without this app signing them out, when `notify_ended` is on."""
         if not sessions:

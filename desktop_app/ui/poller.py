@@ -30,12 +30,15 @@ class PollResult:
     """One successful poll: the new list (None for a 304) and the sessions to alert on.
 
     `store_reset` is True when the known-devices file was damaged and this poll
-    learnt the current sessions as a new baseline.
+    learnt the current sessions as a new baseline. `restored` holds, after the first
+    check of a known-devices store, the listed sessions whose alerts an earlier run
+    left unacknowledged, each with the time of its alert.
     """
 
     sessions: SessionList | None
     alerts: tuple[Session, ...]
     store_reset: bool = False
+    restored: tuple[tuple[Session, datetime], ...] = ()
 
 
 class Poller(QObject):
@@ -158,7 +161,7 @@ class Poller(QObject):
             except Exception:  # A familiarity fault must not hide the list or stop polling.
                 log.exception("Checking the sessions against the known devices failed")
                 return PollResult(session_list, ())
-            return PollResult(session_list, tuple(alerts), watcher.take_reset_notice())
+            return PollResult(session_list, tuple(alerts), watcher.take_reset_notice(), tuple(watcher.take_restored()))
 
         self._runner.submit(
             task,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -147,3 +148,187 @@ def test_missing_store_is_empty(tmp_path):
 def test_store_path_differs_per_account(tmp_path):
     first = familiarity.store_path(tmp_path, "https://a.example", "x@example.com")
     assert first != familiarity.store_path(tmp_path, "https://a.example", "y@example.com")
+
+
+# Pending alerts: alerts the user has not trusted or dismissed, kept across restarts.
+
+ALERTED_AT = datetime(2026, 12, 4, 21, 30, tzinfo=timezone.utc)
+STRANGER = build_session("stranger", device=replace(WINDOWS_CHROME, browser="Firefox"))
+OLD_FORMAT_STORE = {
+    "version": 1,
+    "baseline_done": True,
+    "devices": [["chrome", "windows", "desktop"]],
+    "locations": [["IN", "mumbai"]],
+    "judged_sessions": ["base"],
+}
+
+
+def _watcher(path) -> familiarity.FamiliarityWatcher:
+    return familiarity.FamiliarityWatcher(path, clock=lambda: ALERTED_AT)
+
+
+def _watcher_with_alert(path) -> familiarity.FamiliarityWatcher:
+    """Return a watcher whose store contains a baseline and one pending alert for STRANGER."""
+    watcher = _watcher(path)
+    watcher.check([_base_session()])
+    assert watcher.check([_base_session(), STRANGER]) == [STRANGER]
+    return watcher
+
+
+def _stored_pending(path) -> list:
+    return json.loads(path.read_text())["pending_alerts"]
+
+
+def test_alert_is_saved_as_pending(tmp_path):
+    path = tmp_path / "known.json"
+    _watcher_with_alert(path)
+    assert _stored_pending(path) == [{"session_id": "stranger", "alerted_at": "2026-12-04T21:30:00+00:00"}]
+
+
+def test_pending_alert_restored_by_next_run(tmp_path):
+    path = tmp_path / "known.json"
+    _watcher_with_alert(path)
+    restarted = _watcher(path)
+    restarted.check([_base_session(), STRANGER])
+    assert restarted.take_restored() == [(STRANGER, ALERTED_AT)]
+
+
+def test_restored_alerts_taken_once(tmp_path):
+    path = tmp_path / "known.json"
+    _watcher_with_alert(path)
+    restarted = _watcher(path)
+    restarted.check([_base_session(), STRANGER])
+    restarted.take_restored()
+    assert restarted.take_restored() == []
+
+
+def test_restored_alerts_empty_before_check(tmp_path):
+    path = tmp_path / "known.json"
+    _watcher_with_alert(path)
+    assert _watcher(path).take_restored() == []
+
+
+def test_new_alert_is_not_restored(tmp_path):
+    path = tmp_path / "known.json"
+    _watcher_with_alert(path)
+    restarted = _watcher(path)
+    newcomer = build_session("newcomer", device=replace(WINDOWS_CHROME, os="Linux"))
+    restarted.check([_base_session(), STRANGER, newcomer])
+    assert [session.id for session, _ in restarted.take_restored()] == ["stranger"]
+
+
+def test_repeated_check_keeps_alert_time(tmp_path):
+    path = tmp_path / "known.json"
+    watcher = _watcher_with_alert(path)
+    watcher._clock = lambda: ALERTED_AT + timedelta(hours=1)
+    watcher.check([_base_session(), STRANGER])
+    assert watcher.known.pending_alerts == {"stranger": ALERTED_AT}
+
+
+def test_dismissed_alert_leaves_store(tmp_path):
+    path = tmp_path / "known.json"
+    watcher = _watcher_with_alert(path)
+    watcher.acknowledge("stranger")
+    assert _stored_pending(path) == []
+
+
+def test_trusted_alert_leaves_store(tmp_path):
+    path = tmp_path / "known.json"
+    watcher = _watcher_with_alert(path)
+    watcher.trust(STRANGER)
+    assert _stored_pending(path) == []
+
+
+def test_dismissed_alert_not_restored(tmp_path):
+    path = tmp_path / "known.json"
+    _watcher_with_alert(path).acknowledge("stranger")
+    restarted = _watcher(path)
+    restarted.check([_base_session(), STRANGER])
+    assert restarted.take_restored() == []
+
+
+def test_ended_session_leaves_pending(tmp_path):
+    path = tmp_path / "known.json"
+    watcher = _watcher_with_alert(path)
+    watcher.check([_base_session()])
+    assert _stored_pending(path) == []
+
+
+def test_ended_session_not_restored(tmp_path):
+    path = tmp_path / "known.json"
+    _watcher_with_alert(path)
+    restarted = _watcher(path)
+    restarted.check([_base_session()])
+    assert restarted.take_restored() == []
+
+
+def test_baseline_has_no_pending(tmp_path):
+    path = tmp_path / "known.json"
+    watcher = _watcher(path)
+    watcher.check([_base_session(), STRANGER])
+    assert _stored_pending(path) == []
+
+
+def test_store_round_trip_with_pending(tmp_path):
+    path = tmp_path / "known.json"
+    known = _baseline(_base_session())
+    known.add_pending(["stranger"], ALERTED_AT)
+    familiarity.save(path, known)
+    assert familiarity.load(path).pending_alerts == {"stranger": ALERTED_AT}
+
+
+def test_old_format_store_loads(tmp_path):
+    path = tmp_path / "known.json"
+    path.write_text(json.dumps(OLD_FORMAT_STORE))
+    known = familiarity.load(path)
+    assert known.devices == {("chrome", "windows", "desktop")}
+    assert known.pending_alerts == {}
+    assert [p.name for p in tmp_path.iterdir()] == ["known.json"]
+
+
+GARBAGE_PENDING = {
+    "a string": "stranger",
+    "a dict": {"stranger": "2026-12-04T21:30:00+00:00"},
+    "an item that is not an object": ["stranger"],
+    "an item without a time": [{"session_id": "stranger"}],
+    "an invalid time": [{"session_id": "stranger", "alerted_at": "yesterday"}],
+    "a time without a zone": [{"session_id": "stranger", "alerted_at": "2026-12-04T21:30:00"}],
+    "a number as session id": [{"session_id": 7, "alerted_at": "2026-12-04T21:30:00+00:00"}],
+    "an empty session id": [{"session_id": "", "alerted_at": "2026-12-04T21:30:00+00:00"}],
+}
+
+
+@pytest.mark.parametrize("pending", GARBAGE_PENDING.values(), ids=GARBAGE_PENDING.keys())
+def test_garbage_pending_loads_empty(tmp_path, pending):
+    path = tmp_path / "known.json"
+    path.write_text(json.dumps({**OLD_FORMAT_STORE, "pending_alerts": pending}))
+    known = familiarity.load(path)
+    assert known.pending_alerts == {}
+    assert known.devices == {("chrome", "windows", "desktop")}
+
+
+def test_garbage_pending_is_logged(tmp_path, caplog):
+    path = tmp_path / "known.json"
+    path.write_text(json.dumps({**OLD_FORMAT_STORE, "pending_alerts": "stranger"}))
+    familiarity.load(path)
+    assert "pending alerts" in caplog.text
+
+
+def test_garbage_pending_keeps_file(tmp_path):
+    path = tmp_path / "known.json"
+    path.write_text(json.dumps({**OLD_FORMAT_STORE, "pending_alerts": "stranger"}))
+    familiarity.load(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["known.json"]
+
+
+def test_garbage_pending_rewritten_on_check(tmp_path):
+    path = tmp_path / "known.json"
+    path.write_text(json.dumps({**OLD_FORMAT_STORE, "pending_alerts": "stranger"}))
+    _watcher(path).check([_base_session()])
+    assert _stored_pending(path) == []
+
+
+def test_garbage_pending_keeps_monitoring(tmp_path):
+    path = tmp_path / "known.json"
+    path.write_text(json.dumps({**OLD_FORMAT_STORE, "pending_alerts": "stranger"}))
+    assert _watcher(path).check([_base_session(), STRANGER]) == [STRANGER]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
-from desktop_app.ui.sessions_model import Role
+from desktop_app.ui.sessions_model import Column, Role
 from desktop_app.ui.tray import TrayState
 
 from .conftest import ANDROID_CHROME, WINDOWS_CHROME
@@ -169,3 +171,68 @@ def test_removed_selected_row_clears_selection(qtbot, live_account, launch_app):
     qtbot.waitUntil(lambda: app.window.model.row_of(stranger) is None, timeout=5000)
     qtbot.wait(50)
     assert app.window.selected_session() is None
+
+
+def _pending_in_store(tmp_path) -> list:
+    (store,) = (tmp_path / "data" / "known-devices").glob("*.json")
+    return json.loads(store.read_text())["pending_alerts"]
+
+
+def _restart_with_stranger(qtbot, live_account, launch_app):
+    """Quit an app with an unacknowledged alert and start a new one. Return the new app and the session id."""
+    first, stranger = _app_with_stranger(qtbot, live_account, launch_app)
+    first.controller.shutdown()
+    second = launch_app()
+    qtbot.waitUntil(lambda: second.window.model.rowCount() == 2, timeout=10_000)
+    return second, stranger
+
+
+def test_alert_survives_restart_row_marked(qtbot, live_account, launch_app):
+    app, stranger = _restart_with_stranger(qtbot, live_account, launch_app)
+    row = app.window.model.row_of(stranger)
+    assert app.window.model.index(row, 0).data(Role.UNFAMILIAR) is True
+
+
+def test_alert_survives_restart_status(qtbot, live_account, launch_app):
+    app, stranger = _restart_with_stranger(qtbot, live_account, launch_app)
+    row = app.window.model.row_of(stranger)
+    assert app.window.model.index(row, Column.STATUS).data() == "Unfamiliar"
+
+
+def test_alert_survives_restart_tray_alert(qtbot, live_account, launch_app):
+    app, _ = _restart_with_stranger(qtbot, live_account, launch_app)
+    assert app.controller.tray.state == TrayState.ALERT
+
+
+def test_alert_survives_restart_one_reminder(qtbot, live_account, launch_app):
+    app, _ = _restart_with_stranger(qtbot, live_account, launch_app)
+    assert [title for title, _ in app.controller.monitor.alerts.notifications] == ["1 unfamiliar sign-in still needs your attention"]
+
+
+def test_dismissed_alert_gone_after_restart(qtbot, live_account, launch_app, tmp_path):
+    second, stranger = _restart_with_stranger(qtbot, live_account, launch_app)
+    second.window.sig_acknowledge_requested.emit(stranger)
+    qtbot.waitUntil(lambda: _pending_in_store(tmp_path) == [], timeout=5000)
+    second.controller.shutdown()
+
+    third = launch_app()
+    qtbot.waitUntil(lambda: third.window.model.rowCount() == 2, timeout=10_000)
+
+    row = third.window.model.row_of(stranger)
+    assert third.window.model.index(row, 0).data(Role.UNFAMILIAR) is False
+    assert third.controller.tray.state == TrayState.NORMAL
+    assert third.controller.monitor.alerts.notifications == []
+
+
+def test_trusted_alert_leaves_store(qtbot, live_account, launch_app, tmp_path):
+    app, stranger = _app_with_stranger(qtbot, live_account, launch_app)
+    app.window.sig_trust_requested.emit(stranger)
+    qtbot.waitUntil(lambda: _pending_in_store(tmp_path) == [], timeout=5000)
+
+
+def test_pending_alert_of_ended_session_dropped(qtbot, live_account, launch_app, tmp_path):
+    app, stranger = _app_with_stranger(qtbot, live_account, launch_app)
+    app.window.sig_revoke_requested.emit(stranger)
+    qtbot.waitUntil(lambda: app.window.model.rowCount() == 1, timeout=5000)
+    app.controller.refresh()
+    qtbot.waitUntil(lambda: _pending_in_store(tmp_path) == [], timeout=5000)

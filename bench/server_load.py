@@ -18,6 +18,7 @@ Run:
     apt-get install wrk
     python bench/server_load.py                    # SQLite only, about 2 minutes
     python bench/server_load.py --postgres-url postgresql+psycopg://postgres@/postgres?host=/tmp/...
+    python bench/server_load.py --source /tmp/before   # a worktree of an older commit
 """
 
 from __future__ import annotations
@@ -94,10 +95,33 @@ def seed(database_url: str) -> str:
     return token
 
 
-def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
+def source_environment(source: Path | None) -> dict[str, str]:
+    """Return the environment that makes subprocesses import sessions_server from `source`."""
+    if source is None:
+        return dict(os.environ)
+    return {**os.environ, "PYTHONPATH": str(source)}
+
+
+def seed_with(source: Path | None, database_url: str) -> str:
+    """Seed the database with the server code of `source` (the installed code when None)."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--seed", database_url],
+        env=source_environment(source),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def start_server(database_url: str, workers: int, source: Path | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    command = [sys.executable, "-m", "sessions_server", "serve", "--database", database_url, "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "sessions_server", "serve", "--database", database_url, "--port", str(port), "--workers", str(workers)],
+        command,
+        env=source_environment(source),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -158,12 +182,22 @@ def main() -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 8, 32, 64])
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run (default: 8)")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        help="checkout whose sessions_server to measure, such as a git worktree of an older commit (default: the installed one)",
+    )
+    parser.add_argument("--seed", metavar="DATABASE_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.seed:
+        print(seed(args.seed))
+        return 0
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 1
 
-    print(f"`GET /sessions`, {SESSIONS} sessions, wrk with 2 threads (1 for 1 connection), {args.seconds} s per cell, `nproc` = {os.cpu_count()}\n")
+    code = f"sessions_server from {args.source}" if args.source else "the installed sessions_server"
+    print(f"{code}; `GET /sessions`, {SESSIONS} sessions, wrk with 2 threads (1 for 1 connection), {args.seconds} s per cell, `nproc` = {os.cpu_count()}\n")
     print("| database | workers | connections | req/s | p99 ms | baseline req/s (401) | baseline p99 ms | req/s ÷ baseline |")
     print("|---|---|---|---|---|---|---|---|")
     databases = [("SQLite", None)]
@@ -177,8 +211,8 @@ def main() -> int:
                 else:
                     url, drop = postgres_database(admin_url)
                 try:
-                    token = seed(url)
-                    process, endpoint = start_server(url, workers)
+                    token = seed_with(args.source, url)
+                    process, endpoint = start_server(url, workers, args.source)
                     try:
                         run_wrk(endpoint, 8, 2, token)  # Warm up every worker.
                         for connections in args.connections:

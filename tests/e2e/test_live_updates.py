@@ -1,17 +1,17 @@
 """Live updates through the events stream, against the live server.
 
-Each test skips when the server responds 404 or 405 to `GET /api/v1/sessions/events`,
-that is, when it does not offer the stream. A server without the route responds 405,
-because `DELETE /sessions/{id}` matches the path. The app's poll interval is set to its maximum
-(15 minutes) so that only the stream can bring a change within the test's wait.
+The app's poll interval is set to its maximum (15 minutes), so that only the stream
+can bring a change within the test's wait. A server without the stream is simulated
+by a transport that answers 405 for `GET /api/v1/sessions/events`, as a server
+without the route does (`DELETE /sessions/{id}` matches the path), and passes every
+other request to the live server.
 """
 
 from __future__ import annotations
 
 import httpx
-import pytest
 
-from desktop_app.api.events import UNSUPPORTED_STATUSES
+from desktop_app.api.client import SessionsClient
 from desktop_app.core.schedule import MAX_INTERVAL
 
 from .conftest import WINDOWS_CHROME
@@ -21,16 +21,19 @@ FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefo
 WAIT_MS = 10_000
 
 
-def _offers_stream(account) -> bool:
-    response = httpx.get(account.url + "/api/v1/sessions/events", headers={"Accept": "text/event-stream"})
-    return response.status_code not in UNSUPPORTED_STATUSES
+class NoEventStream(httpx.BaseTransport):
+    """Answer 405 for the events stream and pass every other request to the live server."""
 
+    def __init__(self) -> None:
+        self._real = httpx.HTTPTransport()
 
-@pytest.fixture
-def streaming_account(live_account):
-    if not _offers_stream(live_account):
-        pytest.skip("the server does not offer GET /api/v1/sessions/events")
-    return live_account
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/sessions/events"):
+            return httpx.Response(405, json={"detail": "Method Not Allowed"})
+        return self._real.handle_request(request)
+
+    def close(self) -> None:
+        self._real.close()
 
 
 def _live_app(qtbot, account, launch_app, expected_rows=1):
@@ -43,46 +46,45 @@ def _live_app(qtbot, account, launch_app, expected_rows=1):
     return app
 
 
-def test_sign_in_elsewhere_alerts(qtbot, streaming_account, launch_app):
-    app = _live_app(qtbot, streaming_account, launch_app)
-    streaming_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
+def test_sign_in_elsewhere_alerts(qtbot, live_account, launch_app):
+    app = _live_app(qtbot, live_account, launch_app)
+    live_account.sign_in_device(FIREFOX_LINUX, "200.160.2.3")
     qtbot.waitUntil(lambda: len(app.controller.monitor.alerts.notifications) == 1, timeout=WAIT_MS)
     assert app.window.model.rowCount() == 2
 
 
-def test_revoke_elsewhere_updates_list(qtbot, streaming_account, launch_app):
-    other_token = streaming_account.sign_in_device(WINDOWS_CHROME, "49.36.0.1")
-    app = _live_app(qtbot, streaming_account, launch_app, expected_rows=2)
-    with httpx.Client(base_url=streaming_account.url + "/api/v1", headers={"Authorization": f"Bearer {other_token}"}) as http:
+def test_revoke_elsewhere_updates_list(qtbot, live_account, launch_app):
+    other_token = live_account.sign_in_device(WINDOWS_CHROME, "49.36.0.1")
+    app = _live_app(qtbot, live_account, launch_app, expected_rows=2)
+    with httpx.Client(base_url=live_account.url + "/api/v1", headers={"Authorization": f"Bearer {other_token}"}) as http:
         http.post("/auth/logout").raise_for_status()
     qtbot.waitUntil(lambda: app.window.model.rowCount() == 1, timeout=WAIT_MS)
 
 
-def test_own_session_revoked_signs_out(qtbot, streaming_account, launch_app):
-    other_token = streaming_account.sign_in_device(WINDOWS_CHROME, "49.36.0.1")
-    app = _live_app(qtbot, streaming_account, launch_app, expected_rows=2)
+def test_own_session_revoked_signs_out(qtbot, live_account, launch_app):
+    other_token = live_account.sign_in_device(WINDOWS_CHROME, "49.36.0.1")
+    app = _live_app(qtbot, live_account, launch_app, expected_rows=2)
     own = next(session.id for session in app.window.model.sessions() if session.current)
-    with httpx.Client(base_url=streaming_account.url + "/api/v1", headers={"Authorization": f"Bearer {other_token}"}) as http:
+    with httpx.Client(base_url=live_account.url + "/api/v1", headers={"Authorization": f"Bearer {other_token}"}) as http:
         http.delete(f"/sessions/{own}").raise_for_status()
     qtbot.waitUntil(lambda: app.controller.client is None, timeout=WAIT_MS)
     assert not app.controller.events.running
 
 
-def test_status_says_live(qtbot, streaming_account, launch_app):
-    app = _live_app(qtbot, streaming_account, launch_app)
+def test_status_says_live(qtbot, live_account, launch_app):
+    app = _live_app(qtbot, live_account, launch_app)
     assert app.window.status_label.text().endswith("· live")
 
 
-def test_sign_out_stops_stream(qtbot, streaming_account, launch_app):
-    app = _live_app(qtbot, streaming_account, launch_app)
+def test_sign_out_stops_stream(qtbot, live_account, launch_app):
+    app = _live_app(qtbot, live_account, launch_app)
     app.controller.sign_out()
     assert app.controller.events.wait_stopped(10)
 
 
 def test_server_without_stream_polls_only(qtbot, live_account, launch_app):
-    if _offers_stream(live_account):
-        pytest.skip("the server offers GET /api/v1/sessions/events")
-    app = launch_app(live_account.url)
+    transport = NoEventStream()
+    app = launch_app(live_account.url, client_factory=lambda *args: SessionsClient(*args, transport=transport))
     _sign_in(qtbot, app, live_account, expected_rows=1)
     qtbot.waitUntil(lambda: not app.controller.events.running, timeout=WAIT_MS)
     assert app.controller.poller.current_interval == app.controller.poller.interval

@@ -79,13 +79,22 @@ def run_checks() -> None:
         report["icon_geometry_empty"] = tray.icon.geometry().isEmpty()
         report["window_visible_when_minimized"] = window.isVisible()
         report["hide_on_close"] = window.hide_on_close
-        sign_in_stranger()
+        # The events stream's `ready` also asks for a poll, so Refresh now is
+        # measured once the stream is connected and no poll is due.
+        wait(lambda: controller.events.connected and not controller.poller.in_flight and not controller.poller.poll_again, refresh)
+
+    def refresh():
         polls.clear()
         tray.refresh_action.trigger()
         wait(lambda: bool(polls) and not controller.poller.in_flight, on_refreshed)
 
     def on_refreshed():
         report["polls_after_refresh_now"] = len(polls)
+        # The stream brings the stranger's sign-in without another Refresh now.
+        sign_in_stranger()
+        wait(lambda: bool(controller.monitor.alerts.notifications), on_alerted)
+
+    def on_alerted():
         report["notifications"] = [title for title, _ in controller.monitor.alerts.notifications]
         report["tray_state"] = tray.state.name
         log_file = Path(os.environ["XDG_STATE_HOME"]) / "session-guard" / "log" / "session-guard.log"

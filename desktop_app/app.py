@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -14,6 +15,8 @@ from . import APP_NAME, __version__
 log = logging.getLogger(__name__)
 
 DEMO_POLL_INTERVAL = 10.0
+# Set to any value, this prints timed start-up events on stdout for bench/; unset, it costs nothing.
+BENCH_EVENTS_VARIABLE = "SESSION_GUARD_BENCH_EVENTS"
 
 
 def _positive_seconds(text: str) -> float:
@@ -61,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .controller import AppController
     from .core.credentials import TokenStore
     from .settings import Settings
+    from .ui.first_paint import AfterFirstPaint
     from .ui.icons import icon
     from .ui.main_window import MainWindow
     from .ui.sessions_model import SessionsModel
@@ -134,16 +138,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     controller.monitor.alerts.sig_show_session.connect(lambda session_id: _show_session(window, session_id))
     tray.start()
 
-    if not args.minimized or tray.available is False:
-        window.show()
-
+    # Reading the keyring, the first request and the demo server load httpx, keyring
+    # and the server package, so they start after the window's first paint.
+    after_paint = AfterFirstPaint(window)
+    if os.environ.get(BENCH_EVENTS_VARIABLE):
+        _report_bench_events(after_paint, controller)
     if demo is not None:
         controller.set_poll_interval(DEMO_POLL_INTERVAL)
         controller.sig_signed_in.connect(lambda _email: demo.start_visitors(args.demo_interval))
         window.set_status(window.tr("Starting the demo server and signing in its demo devices…"))
-        runner.submit(demo.start, controller.start_demo, lambda error: _demo_failed(window, error))
+        after_paint.add(lambda: runner.submit(demo.start, controller.start_demo, lambda error: _demo_failed(window, error)))
     else:
-        controller.start()
+        after_paint.add(controller.start)
+
+    if not args.minimized or tray.available is False:
+        window.show()
+    else:
+        after_paint.run()
 
     log.info("%s %s started", APP_NAME, __version__)
     return app.exec()
@@ -160,6 +171,17 @@ def _quit_on_signals(quit_app) -> None:
     wake_up = QTimer(QCoreApplication.instance())
     wake_up.timeout.connect(lambda: None)
     wake_up.start(500)
+
+
+def _report_bench_events(after_paint, controller) -> None:
+    """Print "first-paint T" and "sessions-applied ROWS T" lines, T being time.monotonic()."""
+    import time
+
+    def report(event: str) -> None:
+        print(f"{event} {time.monotonic():.6f}", flush=True)
+
+    after_paint.add(lambda: report("first-paint"))
+    controller.monitor.sig_sessions_applied.connect(lambda: report(f"sessions-applied {controller.window.model.rowCount()}"))
 
 
 def _show_session(window, session_id: str) -> None:

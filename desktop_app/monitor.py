@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-import humanize
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from .api import errors
-from .api.client import SessionsClient
-from .core.familiarity import FamiliarityWatcher
 from .ui.alerts import AlertCenter
 from .ui.main_window import MainWindow
 from .ui.poller import Poller, PollResult
 from .ui.tray import Tray, TrayState
 from .ui.worker import TaskRunner
+
+if TYPE_CHECKING:  # The client (httpx) and the watcher load after the window shows.
+    from .api.client import SessionsClient
+    from .core.familiarity import FamiliarityWatcher
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,8 @@ class SessionMonitor(QObject):
         if last is None:
             when = self.tr("not updated yet")
         else:
+            import humanize
+
             when = self.tr("last updated %1").replace("%1", humanize.naturaltime(datetime.now(timezone.utc) - last))
         text = self.tr("Offline — %1. %2").replace("%1", when).replace("%2", self._offline_reason)
         self.window.set_status(text)

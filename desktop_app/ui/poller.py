@@ -6,15 +6,18 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..api import errors
-from ..api.client import SessionsClient
 from ..api.models import Session, SessionList
 from ..core import schedule
-from ..core.familiarity import FamiliarityWatcher
 from .worker import TaskRunner
+
+if TYPE_CHECKING:  # The client (httpx) and the watcher load after the window shows.
+    from ..api.client import SessionsClient
+    from ..core.familiarity import FamiliarityWatcher
 
 log = logging.getLogger(__name__)
 

@@ -56,14 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Qt is imported after argument parsing so --help and --version stay fast.
-    import platformdirs
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
     from . import i18n
-    from .controller import AppController
-    from .core.credentials import TokenStore
-    from .settings import Settings
     from .ui.first_paint import AfterFirstPaint
     from .ui.icons import icon
     from .ui.main_window import MainWindow
@@ -89,28 +85,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .demo import DemoEnvironment
 
         demo = DemoEnvironment()
-        data_dir = demo.folder
-    else:
-        data_dir = Path(platformdirs.user_data_dir("session-guard", appauthor=False))
 
     runner = TaskRunner()
     window = MainWindow(SessionsModel())
     tray = Tray()
-    controller = AppController(
-        window,
-        runner,
-        Settings(),
-        TokenStore(),
-        data_dir=data_dir,
-        tray=tray,
-        server_url=args.server,
-        remember_sign_in=not args.demo,
-    )
+    # The controller, with the monitor, the poller and the sign-in dialogs, is
+    # created after the window's first paint (see start_watching below).
+    controller = None
 
     def clean_up() -> None:
         # Runs however the event loop ends, so the worker thread is always stopped.
         log.info("Quitting")
-        controller.shutdown()
+        if controller is not None:
+            controller.shutdown()
+        else:
+            runner.shutdown()
         instance.release()
         tray.icon.hide()
         if demo is not None:
@@ -135,21 +124,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     tray.sig_open_requested.connect(window.bring_forward)
     tray.sig_availability.connect(on_tray_availability)
     instance.sig_show_requested.connect(window.bring_forward)
-    controller.monitor.alerts.sig_show_session.connect(lambda session_id: _show_session(window, session_id))
     tray.start()
 
-    # Reading the keyring, the first request and the demo server load httpx, keyring
-    # and the server package, so they start after the window's first paint.
+    def start_watching() -> None:
+        # The controller's modules, reading the keyring, the first request and the
+        # demo server load httpx, keyring and the server package, so they wait for
+        # the window's first paint.
+        nonlocal controller
+        import platformdirs
+
+        from .controller import AppController
+        from .core.credentials import TokenStore
+        from .settings import Settings
+
+        data_dir = demo.folder if demo is not None else Path(platformdirs.user_data_dir("session-guard", appauthor=False))
+        controller = AppController(
+            window,
+            runner,
+            Settings(),
+            TokenStore(),
+            data_dir=data_dir,
+            tray=tray,
+            server_url=args.server,
+            remember_sign_in=not args.demo,
+        )
+        controller.monitor.alerts.sig_show_session.connect(lambda session_id: _show_session(window, session_id))
+        if bench_events:
+            controller.monitor.sig_sessions_applied.connect(lambda: _report_bench_event(f"sessions-applied {window.model.rowCount()}"))
+        if demo is not None:
+            controller.set_poll_interval(DEMO_POLL_INTERVAL)
+            controller.sig_signed_in.connect(lambda _email: demo.start_visitors(args.demo_interval))
+            window.set_status(window.tr("Starting the demo server and signing in its demo devices…"))
+            runner.submit(demo.start, controller.start_demo, lambda error: _demo_failed(window, error))
+        else:
+            controller.start()
+
     after_paint = AfterFirstPaint(window)
-    if os.environ.get(BENCH_EVENTS_VARIABLE):
-        _report_bench_events(after_paint, controller)
-    if demo is not None:
-        controller.set_poll_interval(DEMO_POLL_INTERVAL)
-        controller.sig_signed_in.connect(lambda _email: demo.start_visitors(args.demo_interval))
-        window.set_status(window.tr("Starting the demo server and signing in its demo devices…"))
-        after_paint.add(lambda: runner.submit(demo.start, controller.start_demo, lambda error: _demo_failed(window, error)))
-    else:
-        after_paint.add(controller.start)
+    bench_events = bool(os.environ.get(BENCH_EVENTS_VARIABLE))
+    if bench_events:
+        after_paint.add(lambda: _report_bench_event("first-paint"))
+    after_paint.add(start_watching)
 
     if not args.minimized or tray.available is False:
         window.show()
@@ -173,15 +187,11 @@ def _quit_on_signals(quit_app) -> None:
     wake_up.start(500)
 
 
-def _report_bench_events(after_paint, controller) -> None:
-    """Print "first-paint T" and "sessions-applied ROWS T" lines, T being time.monotonic()."""
+def _report_bench_event(event: str) -> None:
+    """Print "EVENT T" on stdout for bench/, T being time.monotonic(): "first-paint" and "sessions-applied ROWS"."""
     import time
 
-    def report(event: str) -> None:
-        print(f"{event} {time.monotonic():.6f}", flush=True)
-
-    after_paint.add(lambda: report("first-paint"))
-    controller.monitor.sig_sessions_applied.connect(lambda: report(f"sessions-applied {controller.window.model.rowCount()}"))
+    print(f"{event} {time.monotonic():.6f}", flush=True)
 
 
 def _show_session(window, session_id: str) -> None:

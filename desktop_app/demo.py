@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .controller import DemoAccount
-
 if TYPE_CHECKING:  # The server package loads on the worker thread, after the window shows.
     from sessions_server.demo import DemoVisitors
+
+    from .controller import DemoAccount
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ class DemoEnvironment:
         import pyotp
 
         from sessions_server.demo import start_demo_server
+
+        from .controller import DemoAccount
 
         server, account = start_demo_server(self._folder)
         self._server = server

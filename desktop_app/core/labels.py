@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from ..api.models import Device, Location, Session
 from ..i18n import translate
+
+if TYPE_CHECKING:  # The API records load with the client, after the window shows.
+    from ..api.models import Device, Location, Session
 
 ACTIVE_NOW_WINDOW = timedelta(minutes=5)
 

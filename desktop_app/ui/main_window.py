@@ -6,6 +6,8 @@ does the network work and calls back into the window with the results.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
@@ -24,12 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME
-from ..api.models import Session
 from ..core import labels
 from .delegates import ActionsDelegate, BadgeDelegate
 from .details import DetailsPane
 from .sessions_model import Column, Role, SessionsModel
 from .sessions_proxy import SessionsProxy
+
+if TYPE_CHECKING:  # The API records load with the client, after the window shows.
+    from ..api.models import Session
 
 TIME_LABEL_REFRESH_MS = 30_000
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from ..api.models import Session, SessionList
 from ..core import labels
 from .icons import icon
+
+if TYPE_CHECKING:  # The API records load with the client, after the window shows.
+    from ..api.models import Session, SessionList
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 

@@ -59,6 +59,7 @@ class SessionMonitor(QObject):
         self._offline_timer.setInterval(OFFLINE_LABEL_REFRESH_MS)
         self._offline_timer.timeout.connect(self._show_offline)
 
+        poller.table_rows = window.model.snapshot
         poller.sig_polled.connect(self._on_polled)
         poller.sig_offline.connect(self._on_offline)
         poller.sig_online.connect(self._on_online)
@@ -102,7 +103,7 @@ class SessionMonitor(QObject):
     def _on_polled(self, result: PollResult) -> None:
         if result.sessions is not None:
             keep_visible = self.window.selection_visible()
-            self.window.model.apply(result.sessions)
+            self.window.model.apply(result.sessions, result.rows_update)
             if keep_visible:
                 self.window.scroll_to_selection()
             self.alerts.raise_alerts(result.alerts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..api import errors
 from ..api.models import Session, SessionList
 from ..core import schedule
+from .sessions_model import RowsUpdate, plan_update
 from .worker import TaskRunner
 
 if TYPE_CHECKING:  # The client (httpx) and the watcher load after the window shows.
@@ -27,12 +29,14 @@ class PollResult:
     """One successful poll: the new list (None for a 304) and the sessions to alert on.
 
     `store_reset` is True when the known-devices file was damaged and this poll
-    learnt the current sessions as a new baseline.
+    learnt the current sessions as a new baseline. `rows_update` compares the new
+    list with the table's rows, when `Poller.table_rows` is set.
     """
 
     sessions: SessionList | None
     alerts: tuple[Session, ...]
     store_reset: bool = False
+    rows_update: RowsUpdate | None = None
 
 
 class Poller(QObject):
@@ -66,6 +70,8 @@ class Poller(QObject):
         self.failures = 0
         self.last_success: datetime | None = None
         self.next_delay: float | None = None
+        # Returns the table's rows (`SessionsModel.snapshot`); the worker compares each new list with them.
+        self.table_rows: Callable[[], tuple[Session, ...]] | None = None
 
     @property
     def interval(self) -> float:
@@ -114,17 +120,21 @@ class Poller(QObject):
         generation = self._generation
         etag = self._etag
         watcher = self._watcher
+        rows = self.table_rows() if self.table_rows is not None else None
 
         def task() -> PollResult:
             session_list = client.list_sessions(etag)
-            if session_list is None or watcher is None:
-                return PollResult(session_list, ())
+            if session_list is None:
+                return PollResult(None, ())
+            rows_update = plan_update(rows, session_list) if rows is not None else None
+            if watcher is None:
+                return PollResult(session_list, (), rows_update=rows_update)
             try:
                 alerts = watcher.check(session_list.sessions)
             except Exception:  # A familiarity fault must not hide the list or stop polling.
                 log.exception("Checking the sessions against the known devices failed")
-                return PollResult(session_list, ())
-            return PollResult(session_list, tuple(alerts), watcher.take_reset_notice())
+                return PollResult(session_list, (), rows_update=rows_update)
+            return PollResult(session_list, tuple(alerts), watcher.take_reset_notice(), rows_update)
 
         self._runner.submit(
             task,

@@ -12,8 +12,10 @@ Both environments drop PYTHONDONTWRITEBYTECODE and set PYTHONPYCACHEPREFIX to a
 folder of the bench's own, so after a first untimed run the app's modules load from
 bytecode, as in an installed copy, without writing into the source tree.
 
-`Child` starts a process, reads those event lines from its stdout and returns the
-process's resource usage (peak RSS, CPU time) from os.wait4 when it ends.
+`Child` starts a process, reads those event lines from its stdout, and reads the
+process's peak RSS from /proc (Linux). os.wait4's ru_maxrss would not do: Linux
+carries the forking parent's peak RSS (this bench process, with the server) over
+to the child at exec.
 """
 
 from __future__ import annotations
@@ -148,16 +150,27 @@ def _base_environment(workdir: Path) -> dict[str, str]:
     return env
 
 
+def app_python() -> str:
+    """The Python of the measured processes: the one of SESSION_GUARD_BENCH_APP, else this one."""
+    script = os.environ.get("SESSION_GUARD_BENCH_APP")
+    return str(Path(script).with_name("python")) if script else sys.executable
+
+
 def app_command() -> list[str]:
-    """The installed `session-guard` script next to this Python, else `python -m desktop_app`."""
-    script = Path(sys.executable).with_name("session-guard")
+    """The `session-guard` script: SESSION_GUARD_BENCH_APP, else the one next to this Python.
+
+    SESSION_GUARD_BENCH_APP lets the bench measure an installation without the
+    test extra (the test extra adds packages that httpx imports when present).
+    """
+    script = Path(os.environ.get("SESSION_GUARD_BENCH_APP") or Path(sys.executable).with_name("session-guard"))
     if script.exists():
         return [str(script)]
     return [sys.executable, "-m", "desktop_app"]
 
 
 def bare_command(*, stay: bool = False) -> list[str]:
-    return [sys.executable, str(BENCH_DIR / "bare_window.py")] + (["--stay"] if stay else [])
+    """The baseline window, run by the same Python as the app."""
+    return [app_python(), str(BENCH_DIR / "bare_window.py")] + (["--stay"] if stay else [])
 
 
 class Child:
@@ -197,6 +210,13 @@ class Child:
             if skipped is not None:
                 skipped.append(line)
 
+    def peak_rss_mib(self) -> float:
+        """Return the process's peak resident set size so far (VmHWM in /proc/PID/status) in MiB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmHWM line in /proc/PID/status")
+
     def finish(self, signal_number: int | None = signal.SIGKILL, timeout: float = 20.0) -> resource.struct_rusage:
         """Send `signal_number` (None: wait for the process to quit by itself), reap it, return its rusage."""
         if signal_number is not None:
@@ -213,12 +233,6 @@ class Child:
         self.process.returncode = os.waitstatus_to_exitcode(status)
         self._log.close()
         return usage
-
-
-def peak_rss_mib(usage: resource.struct_rusage) -> float:
-    """ru_maxrss is in KiB on Linux and in bytes on macOS."""
-    divisor = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return usage.ru_maxrss / divisor
 
 
 def remove(path: Path) -> None:

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from app_process import BenchServer, Child, app_command, app_environment, bare_command, bare_environment, qt_platform, remove
+from app_process import BenchServer, Child, app_command, app_environment, app_python, bare_command, bare_environment, qt_platform, remove
 
 # Modules that the window does not need; each should load only after the first paint.
 DEFERRED = ("httpx", "keyring", "humanize", "sessions_server", "fastapi", "sqlalchemy", "desktop_app.api.client", "desktop_app.core.familiarity")
@@ -49,7 +49,7 @@ def time_bare(workdir: Path) -> float:
 
 def imports_before_paint(command: list[str], env: dict[str, str], log: Path) -> list[tuple[int, int, str]]:
     """Return (self µs, cumulative µs, indented name) of each -X importtime line before the first paint."""
-    child = Child([sys.executable, "-X", "importtime", *command_with_python(command)], env, log, merge_stderr=True)
+    child = Child([app_python(), "-X", "importtime", *command_with_python(command)], env, log, merge_stderr=True)
     lines: list[str] = []
     try:
         child.wait_for("first-paint", skipped=lines)
@@ -65,7 +65,7 @@ def imports_before_paint(command: list[str], env: dict[str, str], log: Path) -> 
 
 def command_with_python(command: list[str]) -> list[str]:
     """The arguments after the interpreter: the script's path, or `-m desktop_app`."""
-    if command[0] == sys.executable:
+    if command[0] in (sys.executable, app_python()):
         return command[1:]
     return [command[0]]
 

@@ -177,7 +177,7 @@ def scroll_steps(app: QApplication, view: QTableView, count: int) -> list[float]
 
 
 def bare_table(sessions: tuple[Session, ...], model: SessionsModel) -> QTableView:
-    """A QTableView over a QStandardItemModel with the texts the sessions table shows."""
+    """Build a QTableView over a QStandardItemModel with the texts the sessions table shows."""
     items = QStandardItemModel(len(sessions), len(Column))
     for row in range(len(sessions)):
         for column in range(len(Column)):
@@ -217,7 +217,12 @@ def main() -> int:
         reset_medians = {flush: statistics.median(results["reset" + flush]) for flush in ("", "+flush")}
         rows = [("worker", "`plan_update`", "plan", "")]
         for kind in KINDS:
-            label = "reset (baseline)" if kind == "reset" else f"`{kind}`" if kind == "apply" else "`apply`, compared on the GUI thread"
+            if kind == "reset":
+                label = "reset (baseline)"
+            elif kind == "apply":
+                label = "`apply`"
+            else:
+                label = "`apply`, compared on the GUI thread"
             rows.append(("GUI", f"{label}: call", kind, ""))
             rows.append(("GUI", f"{label}: call + event flush", kind + "+flush", "+flush"))
         for thread, label, key, flush in rows:

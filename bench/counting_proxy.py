@@ -1,9 +1,9 @@
 """A TCP proxy on 127.0.0.1 that counts the bytes of each HTTP request and its response.
 
-A client that sends one request at a time on a connection (as the app's poller
-does) produces one `Exchange` per request: the request's bytes, the response's
-bytes and the response's status code, all as they cross the socket (HTTP headers
-and body; TCP/IP headers are not counted).
+A client that sends one request at a time on a connection, as the app's poller
+does, produces one `Exchange` per request. It records the request's bytes, the
+response's bytes and the response's status code as they cross the socket. Those
+are the HTTP headers and body, without the TCP/IP headers.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
 # A shown window that has not painted by then (on a hidden desktop, say) gets its
-# start-up work anyway, so watching the account never waits for the user to look.
+# start-up work anyway, so watching the account does not wait until the user looks.
 FALLBACK_MS = 1000
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -53,8 +52,7 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-@dataclass(frozen=True)
-class RowsUpdate:
+class RowsUpdate(NamedTuple):
     """The row changes that turn `base` into the rows for `session_list`, from `plan_update`.
 
     `removed` are rows of `base`, ascending; `changed` are (row, new record) pairs
@@ -88,8 +86,8 @@ def plan_update(base: tuple[Session, ...], session_list: SessionList) -> RowsUpd
         if new is not old and new != old:
             changed.append((len(rows), new))
         rows.append(new)
-    kept = {session.id for session in rows}
-    added = [session for session in session_list.sessions if session.id not in kept]
+    kept_ids = {session.id for session in rows}
+    added = [session for session in session_list.sessions if session.id not in kept_ids]
     rows.extend(added)
     index = {session.id: row for row, session in enumerate(rows)}
     return RowsUpdate(base, session_list, removed, changed, added, tuple(rows), index)

@@ -1,12 +1,20 @@
-"""Measure the GUI-thread cost of applying one poll to the sessions table.
+"""Measure the GUI-thread cost of applying one poll to the sessions table, and of scrolling it.
 
 In a poll of N sessions, 1% of N differ from the rows already shown: a third
 changed, a third removed and a third added. The poll goes through
 `SessionsModel.apply` on the model of a shown `MainWindow`, so the `SessionsProxy`
-sorts by Last active the way the app does. The baseline is a full model reset (one beginResetModel/endResetModel)
-with the same data, measured in the same process and interleaved with the apply runs.
+sorts by Last active the way the app does. In the app the poller compares the new
+list with the rows on the worker thread (`plan_update`) and the GUI thread only
+applies the result; the bench times both halves, and `apply` without a plan, which
+compares on the GUI thread. The baseline is a full model reset (one
+beginResetModel/endResetModel) with the same data, measured in the same process and
+interleaved with the apply runs.
 
-Run: QT_QPA_PLATFORM=offscreen /tmp/venv/bin/python bench/apply_poll.py
+Scrolling: the window's table with the largest N rows is scrolled to 100 evenly
+spaced positions from the top to the bottom and back, and each step is repainted. The baseline is a
+bare QTableView of the same size over a QStandardItemModel holding the same texts.
+
+Run: QT_QPA_PLATFORM=offscreen python bench/apply_poll.py
 """
 
 from __future__ import annotations
@@ -21,11 +29,12 @@ from datetime import datetime, timedelta, timezone
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtGui import QStandardItem, QStandardItemModel  # noqa: E402
+from PySide6.QtWidgets import QApplication, QTableView  # noqa: E402
 
 from desktop_app.api.models import Device, Location, Session, SessionList  # noqa: E402
 from desktop_app.ui.main_window import MainWindow  # noqa: E402
-from desktop_app.ui.sessions_model import SessionsModel  # noqa: E402
+from desktop_app.ui.sessions_model import Column, SessionsModel, plan_update  # noqa: E402
 
 NOW = datetime.now(timezone.utc)
 
@@ -96,6 +105,7 @@ def reset_with(model: SessionsModel, session_list: SessionList) -> None:
     model.beginResetModel()
     model._skew = session_list.server_time - model._clock()
     model._sessions = list(session_list.sessions)
+    model._snapshot = None
     model._rows = {session.id: row for row, session in enumerate(model._sessions)}
     model._unfamiliar.clear()
     model.endResetModel()
@@ -116,16 +126,27 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+KINDS = ("apply", "apply, compared here", "reset")
+SCROLL_POSITIONS = 100
+
+
 def measure(app: QApplication, window: MainWindow, size: int, repeats: int) -> dict:
     model = window.model
     previous, following, counts = make_polls(size)
-    results: dict[str, list[float]] = {"apply": [], "apply+flush": [], "reset": [], "reset+flush": []}
+    results: dict[str, list[float]] = {key: [] for kind in KINDS for key in (kind, kind + "+flush")}
+    results["plan"] = []
 
     for _ in range(repeats):
-        for kind in ("apply", "reset"):
+        for kind in KINDS:
             reset_with(model, previous)
             app.processEvents()
             if kind == "apply":
+                # The worker thread's half, outside the GUI-thread timing.
+                started = time.perf_counter()
+                update = plan_update(model.snapshot(), following)
+                results["plan"].append(time.perf_counter() - started)
+                call, flush = timed(app, lambda: model.apply(following, update))
+            elif kind == "apply, compared here":
                 call, flush = timed(app, lambda: model.apply(following))
             else:
                 call, flush = timed(app, lambda: reset_with(model, following))
@@ -134,6 +155,39 @@ def measure(app: QApplication, window: MainWindow, size: int, repeats: int) -> d
             assert model.rowCount() == len(following.sessions)
 
     return {"size": size, "counts": counts, "results": results}
+
+
+def scroll_steps(app: QApplication, view: QTableView, count: int) -> list[float]:
+    """Scroll to `count` evenly spaced positions from the top to the bottom and back.
+
+    Return the seconds of each step with its repaint.
+    """
+    bar = view.verticalScrollBar()
+    bar.setValue(0)
+    app.processEvents()
+    values = [round(bar.maximum() * step / (count - 1)) for step in range(count)]
+    steps = []
+    for value in values + values[::-1]:
+        started = time.perf_counter()
+        bar.setValue(value)
+        view.viewport().repaint()
+        app.processEvents()
+        steps.append(time.perf_counter() - started)
+    return steps
+
+
+def bare_table(sessions: tuple[Session, ...], model: SessionsModel) -> QTableView:
+    """Build a QTableView over a QStandardItemModel with the texts the sessions table shows."""
+    items = QStandardItemModel(len(sessions), len(Column))
+    for row in range(len(sessions)):
+        for column in range(len(Column)):
+            text = model.index(row, column).data()
+            items.setItem(row, column, QStandardItem(text or ""))
+    view = QTableView()
+    view.setModel(items)
+    view.resize(980, 400)
+    view._items = items  # keeps the model alive with the view
+    return view
 
 
 def milliseconds(seconds: float) -> str:
@@ -151,24 +205,52 @@ def main() -> int:
     window.show()
     app.processEvents()
 
-    print(f"platform={app.platformName()} repeats={args.repeats}")
-    print("| sessions | changed/removed/added | measure | apply median ms | apply p95 ms | reset median ms | reset p95 ms | apply/reset (median) |")
-    print("|---:|---|---|---:|---:|---:|---:|---:|")
+    print(f"platform={app.platformName()} repeats={args.repeats}\n")
+    print("| sessions | changed / removed / added | thread | measure | median ms | p95 ms | median / reset median |")
+    print("|---:|---|---|---|---:|---:|---:|")
     for size in args.sizes:
         started = time.perf_counter()
         measured = measure(app, window, size, args.repeats)
         results = measured["results"]
         counts = measured["counts"]
-        mix = f"{counts['changed']}/{counts['removed']}/{counts['added']}"
-        for label, apply_key, reset_key in (("call", "apply", "reset"), ("call + event flush", "apply+flush", "reset+flush")):
-            apply_median = statistics.median(results[apply_key])
-            reset_median = statistics.median(results[reset_key])
+        mix = f"{counts['changed']} / {counts['removed']} / {counts['added']}"
+        reset_medians = {flush: statistics.median(results["reset" + flush]) for flush in ("", "+flush")}
+        rows = [("worker", "`plan_update`", "plan", "")]
+        for kind in KINDS:
+            if kind == "reset":
+                label = "reset (baseline)"
+            elif kind == "apply":
+                label = "`apply`"
+            else:
+                label = "`apply`, compared on the GUI thread"
+            rows.append(("GUI", f"{label}: call", kind, ""))
+            rows.append(("GUI", f"{label}: call + event flush", kind + "+flush", "+flush"))
+        for thread, label, key, flush in rows:
+            median = statistics.median(results[key])
             print(
-                f"| {size:,} | {mix} | {label} | {milliseconds(apply_median)} | {milliseconds(percentile(results[apply_key], 0.95))} "
-                f"| {milliseconds(reset_median)} | {milliseconds(percentile(results[reset_key], 0.95))} | {apply_median / reset_median:.2f} |"
+                f"| {size:,} | {mix} | {thread} | {label} | {milliseconds(median)} | {milliseconds(percentile(results[key], 0.95))} "
+                f"| {median / reset_medians[flush]:.3f} |"
             )
         print(f"(size {size:,} took {time.perf_counter() - started:.1f} s)", file=sys.stderr)
 
+    # Scrolling the largest list, against a bare table with the same texts.
+    size = max(args.sizes)
+    sessions = make_polls(size)[0]
+    reset_with(window.model, sessions)
+    app.processEvents()
+    table_steps = scroll_steps(app, window.table, SCROLL_POSITIONS)
+    bare = bare_table(sessions.sessions, window.model)
+    bare.show()
+    app.processEvents()
+    bare_steps = scroll_steps(app, bare, SCROLL_POSITIONS)
+    bare_median = statistics.median(bare_steps)
+    print(f"\nScrolling {size:,} rows to {SCROLL_POSITIONS} positions, down and back up: {len(table_steps)} steps\n")
+    print("| table | median ms per step | p95 ms | max ms | median / baseline |")
+    print("|---|---:|---:|---:|---:|")
+    for label, steps in (("bare QTableView + QStandardItemModel (baseline)", bare_steps), ("sessions table (`MainWindow`)", table_steps)):
+        median = statistics.median(steps)
+        print(f"| {label} | {milliseconds(median)} | {milliseconds(percentile(steps, 0.95))} | {milliseconds(max(steps))} | {median / bare_median:.2f} |")
+    bare.close()
     window.close()
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -14,6 +15,8 @@ from . import APP_ID, APP_NAME, __version__
 log = logging.getLogger(__name__)
 
 DEMO_POLL_INTERVAL = 10.0
+# Set to any value, this prints timed start-up events on stdout for bench/; unset, it costs nothing.
+BENCH_EVENTS_VARIABLE = "SESSION_GUARD_BENCH_EVENTS"
 
 
 def _positive_seconds(text: str) -> float:
@@ -57,9 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from . import i18n
-    from .controller import AppController
-    from .core.credentials import TokenStore
     from .settings import START_MINIMIZED, Settings
+    from .ui.first_paint import AfterFirstPaint
     from .ui.icons import icon
     from .ui.looks import apply_color_scheme_override
     from .ui.main_window import MainWindow
@@ -103,21 +105,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.help_menu.set_log_folder(log_dir)
     tray = Tray()
     settings = Settings()
-    controller = AppController(
-        window,
-        runner,
-        settings,
-        TokenStore(),
-        data_dir=data_dir,
-        tray=tray,
-        server_url=args.server,
-        remember_sign_in=not args.demo,
-    )
+    # The controller, with the monitor, the poller and the sign-in dialogs, is
+    # created after the window's first paint (see start_watching below).
+    controller = None
 
     def clean_up() -> None:
         # Runs however the event loop ends, so the worker thread is always stopped.
         log.info("Quitting")
-        controller.shutdown()
+        if controller is not None:
+            controller.shutdown()
+        else:
+            runner.shutdown()
         instance.release()
         tray.icon.hide()
         if demo is not None:
@@ -144,20 +142,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     tray.sig_open_requested.connect(window.bring_forward)
     tray.sig_availability.connect(on_tray_availability)
     instance.sig_show_requested.connect(window.bring_forward)
-    controller.monitor.alerts.sig_show_session.connect(lambda session_id: _show_session(window, session_id))
     tray.start()
+
+    def start_watching() -> None:
+        # The controller's modules, reading the keyring, the first request and the
+        # demo server load httpx, keyring and the server package, so they wait for
+        # the window's first paint.
+        nonlocal controller
+        from .controller import AppController
+        from .core.credentials import TokenStore
+
+        controller = AppController(
+            window,
+            runner,
+            settings,
+            TokenStore(),
+            data_dir=data_dir,
+            tray=tray,
+            server_url=args.server,
+            remember_sign_in=not args.demo,
+        )
+        controller.monitor.alerts.sig_show_session.connect(lambda session_id: _show_session(window, session_id))
+        if bench_events:
+            controller.monitor.sig_sessions_applied.connect(lambda: _report_bench_event(f"sessions-applied {window.model.rowCount()}"))
+        if demo is not None:
+            controller.set_poll_interval(DEMO_POLL_INTERVAL)
+            controller.sig_signed_in.connect(lambda _email: demo.start_visitors(args.demo_interval))
+            window.set_status(window.tr("Starting the demo server and signing in its demo devices…"))
+            runner.submit(demo.start, controller.start_demo, lambda error: _demo_failed(window, error))
+        else:
+            controller.start()
+
+    after_paint = AfterFirstPaint(window)
+    bench_events = bool(os.environ.get(BENCH_EVENTS_VARIABLE))
+    if bench_events:
+        after_paint.add(lambda: _report_bench_event("first-paint"))
+    after_paint.add(start_watching)
 
     start_minimized = args.minimized or settings.get(START_MINIMIZED)
     if not start_minimized or tray.available is False:
         window.show()
-
-    if demo is not None:
-        controller.set_poll_interval(DEMO_POLL_INTERVAL)
-        controller.sig_signed_in.connect(lambda _email: demo.start_visitors(args.demo_interval))
-        window.set_status(window.tr("Starting the demo server and signing in its demo devices…"))
-        runner.submit(demo.start, controller.start_demo, lambda error: _demo_failed(window, error))
     else:
-        controller.start()
+        after_paint.run()
 
     log.info("%s %s started", APP_NAME, __version__)
     return app.exec()
@@ -174,6 +200,13 @@ def _quit_on_signals(quit_app) -> None:
     wake_up = QTimer(QCoreApplication.instance())
     wake_up.timeout.connect(lambda: None)
     wake_up.start(500)
+
+
+def _report_bench_event(event: str) -> None:
+    """Print "EVENT T" on stdout for bench/, T being time.monotonic(): "first-paint" and "sessions-applied ROWS"."""
+    import time
+
+    print(f"{event} {time.monotonic():.6f}", flush=True)
 
 
 def _show_session(window, session_id: str) -> None:

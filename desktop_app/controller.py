@@ -10,14 +10,13 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from .api import errors
-from .api.client import SessionsClient, normalize_server_url
 from .api.models import Authenticated, MfaRequired
-from .core import autostart, familiarity
-from .core.credentials import TokenStore
+from .core import autostart
 from .monitor import SessionMonitor, error_message
 from .settings import ALERTS_ENABLED, EMAIL, NOTIFY_ENDED_SESSIONS, POLL_INTERVAL, SERVER_URL, Settings
 from .settings_controller import SettingsController
@@ -28,9 +27,19 @@ from .ui.signin import MfaDialog, SignInDialog
 from .ui.tray import Tray
 from .ui.worker import TaskRunner
 
+if TYPE_CHECKING:  # httpx, keyring and the known-devices store load after the window shows.
+    from .api.client import SessionsClient
+    from .core.credentials import TokenStore
+
 log = logging.getLogger(__name__)
 
 LOGOUT_AT_QUIT_TIMEOUT = 5.0  # seconds the quit waits for the logout request
+
+
+def _new_client(*args, **kwargs) -> SessionsClient:
+    from .api.client import SessionsClient
+
+    return SessionsClient(*args, **kwargs)
 
 
 class DemoAccount:
@@ -62,7 +71,7 @@ class AppController(QObject):
         tray: Tray | None = None,
         server_url: str | None = None,
         remember_sign_in: bool = True,
-        client_factory: Callable[..., SessionsClient] = SessionsClient,
+        client_factory: Callable[..., SessionsClient] = _new_client,
         startup_entry: autostart.Autostart | None = None,
     ) -> None:
         super().__init__(window)
@@ -108,6 +117,8 @@ class AppController(QObject):
         if not (self.remember_sign_in and server_url and email):
             self.open_sign_in()
             return
+        from .api.client import normalize_server_url
+
         try:
             server_url = normalize_server_url(server_url)
         except errors.InsecureServerUrl as exc:
@@ -315,6 +326,8 @@ class AppController(QObject):
         self.client = client
         self.email = email
         self.window.set_signed_in(True, email)
+        from .core import familiarity
+
         store = familiarity.store_path(self.data_dir, client.server_url, email)
         self.monitor.start(client, familiarity.FamiliarityWatcher(store))
 

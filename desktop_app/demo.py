@@ -10,12 +10,12 @@ import logging
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyotp
+if TYPE_CHECKING:  # The server package loads on the worker thread, after the window shows.
+    from sessions_server.demo import DemoVisitors
 
-from sessions_server.demo import DemoVisitors, start_demo_server
-
-from .controller import DemoAccount
+    from .controller import DemoAccount
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,12 @@ class DemoEnvironment:
 
     def start(self) -> DemoAccount:
         """Start the server and create the demo sessions (blocking: call it on the worker thread)."""
+        import pyotp
+
+        from sessions_server.demo import start_demo_server
+
+        from .controller import DemoAccount
+
         server, account = start_demo_server(self._folder)
         self._server = server
         self._server_account = account
@@ -48,6 +54,8 @@ class DemoEnvironment:
         """Sign in a new demo device every `interval` seconds; the first comes sooner."""
         if self._visitors is not None or self._server is None:
             return
+        from sessions_server.demo import DemoVisitors
+
         self._visitors = DemoVisitors(self._server.url, self._server_account, interval, first_delay=min(interval, 15.0))
         self._visitors.start()
         log.info("Demo visitors sign in every %.0f s", interval)

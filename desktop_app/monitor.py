@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-import humanize
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from .api import errors
-from .api.client import SessionsClient
-from .api.events import StreamEvent
-from .core.familiarity import FamiliarityWatcher
 from .ui.alerts import AlertCenter, ended_sessions
-from .ui.event_stream import EventStream
 from .ui.main_window import MainWindow
 from .ui.poller import Poller, PollResult
 from .ui.tray import Tray, TrayState
 from .ui.worker import TaskRunner
+
+if TYPE_CHECKING:  # The client (httpx), the events stream and the watcher load after the window shows.
+    from .api.client import SessionsClient
+    from .api.events import StreamEvent
+    from .core.familiarity import FamiliarityWatcher
+    from .ui.event_stream import EventStream
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,7 @@ class SessionMonitor(QObject):
         self._offline_timer.setInterval(OFFLINE_LABEL_REFRESH_MS)
         self._offline_timer.timeout.connect(self._show_offline)
 
+        poller.table_rows = window.model.snapshot
         poller.sig_polled.connect(self._on_polled)
         poller.sig_offline.connect(self._on_offline)
         poller.sig_online.connect(self._on_online)
@@ -160,7 +163,7 @@ class SessionMonitor(QObject):
             # Sessions this app signs out leave the table before a poll can miss them.
             ended = ended_sessions(self.window.model.sessions(), result.sessions.sessions)
             keep_visible = self.window.selection_visible()
-            self.window.model.apply(result.sessions)
+            self.window.model.apply(result.sessions, result.rows_update)
             if keep_visible:
                 self.window.scroll_to_selection()
             self.alerts.restore_alerts(result.restored)
@@ -208,6 +211,8 @@ class SessionMonitor(QObject):
         if last is None:
             when = self.tr("not updated yet")
         else:
+            import humanize
+
             when = self.tr("last updated %1").replace("%1", humanize.naturaltime(datetime.now(timezone.utc) - last))
         text = self.tr("Offline — %1. %2").replace("%1", when).replace("%2", self._offline_reason)
         self.window.set_status(text)

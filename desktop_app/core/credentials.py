@@ -9,10 +9,10 @@ daemon, so the app makes them from its worker thread.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+if TYPE_CHECKING:  # keyring loads on the first keyring call, after the window shows.
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,15 @@ class KeyringUnavailable(Exception):
     """No usable keyring backend: the sign-in cannot be remembered."""
 
 
-# Keyring backends raise their own exception types (D-Bus errors, locked
-# collections) besides KeyringError, so the store catches them all and degrades.
-_KEYRING_FAILURES = (keyring.errors.KeyringError, OSError, RuntimeError, ValueError)
+def _keyring_failures() -> tuple[type[Exception], ...]:
+    """Return what a keyring call may raise.
+
+    Keyring backends raise their own exception types (D-Bus errors, locked
+    collections) besides KeyringError, so the store catches them all and degrades.
+    """
+    import keyring.errors
+
+    return (keyring.errors.KeyringError, OSError, RuntimeError, ValueError)
 
 
 def _account_key(server_url: str, email: str) -> str:
@@ -49,6 +55,8 @@ class TokenStore:
         self._backend = backend
 
     def _keyring(self) -> KeyringBackend:
+        import keyring
+
         backend = self._backend or keyring.get_keyring()
         usable = _usable_backends(backend)
         if not usable:
@@ -58,24 +66,26 @@ class TokenStore:
     def load(self, server_url: str, email: str) -> str | None:
         try:
             return self._keyring().get_password(SERVICE, _account_key(server_url, email))
-        except _KEYRING_FAILURES as exc:
+        except _keyring_failures() as exc:
             log.warning("Reading the keyring failed: %s", type(exc).__name__)
             raise KeyringUnavailable(str(exc)) from None
 
     def save(self, server_url: str, email: str, token: str) -> None:
         try:
             self._keyring().set_password(SERVICE, _account_key(server_url, email), token)
-        except _KEYRING_FAILURES as exc:
+        except _keyring_failures() as exc:
             log.warning("Writing the keyring failed: %s", type(exc).__name__)
             raise KeyringUnavailable(str(exc)) from None
         log.info("Stored the sign-in for %s on %s in the keyring", email, server_url)
 
     def delete(self, server_url: str, email: str) -> None:
+        import keyring.errors
+
         try:
             self._keyring().delete_password(SERVICE, _account_key(server_url, email))
         except keyring.errors.PasswordDeleteError:
             pass
-        except _KEYRING_FAILURES as exc:
+        except _keyring_failures() as exc:
             log.warning("Deleting from the keyring failed: %s", type(exc).__name__)
             raise KeyringUnavailable(str(exc)) from None
         log.info("Forgot the sign-in for %s on %s", email, server_url)

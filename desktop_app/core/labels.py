@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-import humanize
-
-from ..api.models import Device, Location, Session
 from ..i18n import translate
+
+if TYPE_CHECKING:  # The API records load with the client, after the window shows.
+    from ..api.models import Device, Location, Session
 
 ACTIVE_NOW_WINDOW = timedelta(minutes=5)
 
@@ -110,6 +111,8 @@ def last_active_label(last_active_at: datetime, server_now: datetime) -> str:
     age = server_now - last_active_at
     if age < ACTIVE_NOW_WINDOW:
         return translate("Labels", STATUS_ACTIVE_NOW)
+    import humanize  # Imported at first use, so it stays out of the start-up before the window shows.
+
     return humanize.naturaltime(age)
 
 

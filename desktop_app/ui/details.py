@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
-from ..api.models import Session
 from ..core import labels
+
+if TYPE_CHECKING:  # The API records load with the client, after the window shows.
+    from ..api.models import Session
 
 
 def _local_time(moment: datetime) -> str:

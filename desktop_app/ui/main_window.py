@@ -6,6 +6,8 @@ does the network work and calls back into the window with the results.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
@@ -25,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME
-from ..api.models import Session
 from ..core import labels
 from . import looks
 from .about import HelpMenu
@@ -34,6 +35,9 @@ from .details import DetailsPane
 from .filter import SessionFilter
 from .sessions_model import Column, Role, SessionsModel
 from .sessions_proxy import SessionsProxy
+
+if TYPE_CHECKING:  # The API records load with the client, after the window shows.
+    from ..api.models import Session
 
 TIME_LABEL_REFRESH_MS = 30_000
 

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..api import errors
-from ..api.client import SessionsClient
 from ..api.models import Session, SessionList
 from ..core import schedule
-from ..core.familiarity import FamiliarityWatcher
+from .sessions_model import RowsUpdate, plan_update
 from .worker import TaskRunner
+
+if TYPE_CHECKING:  # The client (httpx) and the watcher load after the window shows.
+    from ..api.client import SessionsClient
+    from ..core.familiarity import FamiliarityWatcher
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +37,15 @@ class PollResult:
     `store_reset` is True when the known-devices file was damaged and this poll
     learnt the current sessions as a new baseline. `restored` holds, after the first
     check of a known-devices store, the listed sessions whose alerts an earlier run
-    left unacknowledged, each with the time of its alert.
+    left unacknowledged, each with the time of its alert. `rows_update` compares the
+    new list with the table's rows, when `Poller.table_rows` is set.
     """
 
     sessions: SessionList | None
     alerts: tuple[Session, ...]
     store_reset: bool = False
     restored: tuple[tuple[Session, datetime], ...] = ()
+    rows_update: RowsUpdate | None = None
 
 
 class Poller(QObject):
@@ -74,6 +81,8 @@ class Poller(QObject):
         self.failures = 0
         self.last_success: datetime | None = None
         self.next_delay: float | None = None
+        # Returns the table's rows (`SessionsModel.snapshot`); the worker compares each new list with them.
+        self.table_rows: Callable[[], tuple[Session, ...]] | None = None
 
     @property
     def interval(self) -> float:
@@ -151,17 +160,27 @@ class Poller(QObject):
         generation = self._generation
         etag = self._etag
         watcher = self._watcher
+        rows = self.table_rows() if self.table_rows is not None else None
 
         def task() -> PollResult:
             session_list = client.list_sessions(etag)
-            if session_list is None or watcher is None:
-                return PollResult(session_list, ())
+            if session_list is None:
+                return PollResult(None, ())
+            rows_update = plan_update(rows, session_list) if rows is not None else None
+            if watcher is None:
+                return PollResult(session_list, (), rows_update=rows_update)
             try:
                 alerts = watcher.check(session_list.sessions)
             except Exception:  # A familiarity fault must not hide the list or stop polling.
                 log.exception("Checking the sessions against the known devices failed")
-                return PollResult(session_list, ())
-            return PollResult(session_list, tuple(alerts), watcher.take_reset_notice(), tuple(watcher.take_restored()))
+                return PollResult(session_list, (), rows_update=rows_update)
+            return PollResult(
+                session_list,
+                tuple(alerts),
+                watcher.take_reset_notice(),
+                tuple(watcher.take_restored()),
+                rows_update,
+            )
 
         self._runner.submit(
             task,

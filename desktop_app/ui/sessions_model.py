@@ -5,13 +5,15 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from ..api.models import Session, SessionList
 from ..core import labels
 from .icons import icon
+
+if TYPE_CHECKING:  # The API records load with the client, after the window shows.
+    from ..api.models import Session, SessionList
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -22,6 +24,10 @@ class Column(enum.IntEnum):
     LAST_ACTIVE = 2
     STATUS = 3
     ACTIONS = 4
+
+
+# Column(number) costs an Enum lookup; the proxy's sort calls sort_key thousands of times.
+_COLUMNS = tuple(Column)
 
 
 class Role(enum.IntEnum):
@@ -46,6 +52,47 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class RowsUpdate(NamedTuple):
+    """The row changes that turn `base` into the rows for `session_list`, from `plan_update`.
+
+    `removed` are rows of `base`, ascending; `changed` are (row, new record) pairs
+    counted after the removals, ascending; `added` go after the last row. `rows`
+    and `index` are the rows afterwards and their row numbers by session id.
+    """
+
+    base: tuple[Session, ...]
+    session_list: SessionList
+    removed: list[int]
+    changed: list[tuple[int, Session]]
+    added: list[Session]
+    rows: tuple[Session, ...]
+    index: dict[str, int]
+
+
+def plan_update(base: tuple[Session, ...], session_list: SessionList) -> RowsUpdate:
+    """Compare the rows `base` with `session_list` by session id.
+
+    It only reads immutable records, so the poller runs it on the worker thread and
+    `SessionsModel.apply` has only the row signals left to send.
+    """
+    incoming = {session.id: session for session in session_list.sessions}
+    removed = [row for row, session in enumerate(base) if session.id not in incoming]
+    changed: list[tuple[int, Session]] = []
+    rows: list[Session] = []
+    for old in base:
+        new = incoming.get(old.id)
+        if new is None:
+            continue
+        if new is not old and new != old:
+            changed.append((len(rows), new))
+        rows.append(new)
+    kept_ids = {session.id for session in rows}
+    added = [session for session in session_list.sessions if session.id not in kept_ids]
+    rows.extend(added)
+    index = {session.id: row for row, session in enumerate(rows)}
+    return RowsUpdate(base, session_list, removed, changed, added, tuple(rows), index)
+
+
 class SessionsModel(QAbstractTableModel):
     """Rows of `Session` records keyed by id.
 
@@ -57,6 +104,7 @@ class SessionsModel(QAbstractTableModel):
         super().__init__(parent)
         self._sessions: list[Session] = []
         self._rows: dict[str, int] = {}
+        self._snapshot: tuple[Session, ...] | None = ()  # tuple(self._sessions), or None until asked for
         self._clock = clock
         self._skew = timedelta(0)
         self._unfamiliar: set[str] = set()
@@ -90,7 +138,7 @@ class SessionsModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._sessions):
             return None
         session = self._sessions[index.row()]
-        column = Column(index.column())
+        column = _COLUMNS[index.column()]
 
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(session, column)
@@ -131,35 +179,43 @@ class SessionsModel(QAbstractTableModel):
         return self._rows.get(session_id)
 
     def sessions(self) -> tuple[Session, ...]:
-        return tuple(self._sessions)
+        return self.snapshot()
+
+    def snapshot(self) -> tuple[Session, ...]:
+        """Return the rows as an immutable tuple, the `base` for `plan_update` on another thread."""
+        if self._snapshot is None:
+            self._snapshot = tuple(self._sessions)
+        return self._snapshot
 
     # Updating
 
-    def apply(self, session_list: SessionList) -> None:
-        """Bring the rows in line with `session_list`, keyed by session id."""
+    def apply(self, session_list: SessionList, update: RowsUpdate | None = None) -> None:
+        """Bring the rows in line with `session_list`, keyed by session id.
+
+        `update` is `plan_update(self.snapshot(), session_list)`, computed on the
+        worker thread. One planned from rows that have changed since is planned
+        again here.
+        """
+        if update is None or update.base is not self._snapshot or update.session_list is not session_list:
+            update = plan_update(self.snapshot(), session_list)
         self._skew = session_list.server_time - self._clock()
-        incoming = {session.id: session for session in session_list.sessions}
+        self._snapshot = None
 
-        removed_rows = [row for row, session in enumerate(self._sessions) if session.id not in incoming]
-        self._remove_rows(removed_rows)
+        self._remove_rows(update.removed, renumber=False)
+        self._rows = update.index
 
-        changed_rows = []
-        for row, old in enumerate(self._sessions):
-            new = incoming[old.id]
-            if new != old:
-                self._sessions[row] = new
-                changed_rows.append(row)
-        for first, last in _runs(changed_rows):
+        for row, session in update.changed:
+            self._sessions[row] = session
+        for first, last in _runs(row for row, _ in update.changed):
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
 
-        added = [session for session in session_list.sessions if session.id not in self._rows]
+        added = update.added
         if added:
             start = len(self._sessions)
             self.beginInsertRows(QModelIndex(), start, start + len(added) - 1)
             self._sessions.extend(added)
-            for offset, session in enumerate(added):
-                self._rows[session.id] = start + offset
             self.endInsertRows()
+        self._snapshot = update.rows
 
     def set_unfamiliar(self, session_id: str, unfamiliar: bool) -> None:
         """Mark or unmark a row as an unacknowledged alert."""
@@ -178,21 +234,24 @@ class SessionsModel(QAbstractTableModel):
         self._remove_rows([row])
         return True
 
-    def _remove_rows(self, rows: list[int]) -> None:
-        """Remove sorted row numbers in runs from the bottom up, then renumber once."""
+    def _remove_rows(self, rows: list[int], *, renumber: bool = True) -> None:
+        """Remove sorted row numbers in runs from the bottom up, then renumber once unless the caller does."""
         if not rows:
             return
+        self._snapshot = None
         for first, last in reversed(_runs(rows)):
             self.beginRemoveRows(QModelIndex(), first, last)
             for session in self._sessions[first : last + 1]:
                 self._unfamiliar.discard(session.id)
             del self._sessions[first : last + 1]
             self.endRemoveRows()
-        self._rows = {session.id: index for index, session in enumerate(self._sessions)}
+        if renumber:
+            self._rows = {session.id: index for index, session in enumerate(self._sessions)}
 
     def clear(self) -> None:
         self.beginResetModel()
         self._sessions = []
+        self._snapshot = None
         self._rows = {}
         self._unfamiliar.clear()
         self.endResetModel()
@@ -213,7 +272,7 @@ class SessionsModel(QAbstractTableModel):
     def sort_key(self, row: int, column: int) -> tuple:
         """Return the proxy's sort key: the app's own session flag, the column's raw value, then ties."""
         session = self._sessions[row]
-        return (session.current, self._sort_value(session, Column(column)), session.last_active_at, session.id)
+        return (session.current, self._sort_value(session, _COLUMNS[column]), session.last_active_at, session.id)
 
     # Cell contents
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 
 from desktop_app.api.models import SessionList
 from desktop_app.ui.main_window import MainWindow
-from desktop_app.ui.sessions_model import Column, Role, SessionsModel
+from desktop_app.ui.sessions_model import Column, Role, SessionsModel, plan_update
 from desktop_app.ui.sessions_proxy import SessionsProxy
 
 from .conftest import NOW, build_session
@@ -104,6 +104,37 @@ def test_apply_inserts_removes_and_changes_without_reset(qtbot, four_sessions):
     assert model.row_of("recent") is None
     assert model.row_of("new") is not None
     assert model.session_at(model.row_of("days")).ip_address == "88.198.0.1"
+
+
+def _next_listing(four_sessions):
+    """The four sessions with "recent" gone, "days" changed and "new" added."""
+    changed = replace(four_sessions[2], ip_address="88.198.0.1")
+    return _listing(four_sessions[0], changed, four_sessions[3], build_session("new"))
+
+
+def test_planned_update_gives_the_same_rows(four_sessions):
+    planned = _model(*four_sessions)
+    compared_here = _model(*four_sessions)
+    listing = _next_listing(four_sessions)
+    planned.apply(listing, plan_update(planned.snapshot(), listing))
+    compared_here.apply(listing)
+    assert planned.sessions() == compared_here.sessions()
+
+
+def test_planned_update_numbers_rows_by_id(four_sessions):
+    model = _model(*four_sessions)
+    listing = _next_listing(four_sessions)
+    model.apply(listing, plan_update(model.snapshot(), listing))
+    assert [model.row_of(session.id) for session in model.sessions()] == [0, 1, 2, 3]
+
+
+def test_update_planned_before_a_removal_is_planned_again(four_sessions):
+    model = _model(*four_sessions)
+    listing = _next_listing(four_sessions)
+    stale = plan_update(model.snapshot(), listing)
+    model.remove("hours")
+    model.apply(listing, stale)
+    assert sorted(session.id for session in model.sessions()) == ["current", "days", "hours", "new"]
 
 
 def test_selection_and_scroll_survive_apply(qtbot, settings):

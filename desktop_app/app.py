@@ -55,7 +55,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     logs.configure(debug=args.debug)
     # Qt is imported after argument parsing so --help and --version stay fast.
-    import platformdirs
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication
 
@@ -90,20 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .demo import DemoEnvironment
 
         demo = DemoEnvironment()
-        data_dir = demo.folder
-        # Demo runs log into their temporary folder, which is deleted at exit, so the
-        # demo account's records never mix with a real account's log.
-        log_dir = demo.folder / "log"
-    else:
-        data_dir = Path(platformdirs.user_data_dir("session-guard", appauthor=False))
-        log_dir = logs.default_log_dir()
-    log_file = logs.add_file_handler(log_dir)
-    log.info("Writing the log to %s", log_dir)
 
     runner = TaskRunner()
     window = MainWindow(SessionsModel())
-    window.help_menu.set_log_folder(log_dir)
     tray = Tray()
+    log_file = None
     settings = Settings()
     # The controller, with the monitor, the poller and the sign-in dialogs, is
     # created after the window's first paint (see start_watching below).
@@ -120,7 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         tray.icon.hide()
         if demo is not None:
             # Windows cannot delete the demo folder while the log file in it is open.
-            logs.remove_handler(log_file)
+            if log_file is not None:
+                logs.remove_handler(log_file)
             demo.stop()
 
     def quit_app() -> None:
@@ -144,14 +135,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     instance.sig_show_requested.connect(window.bring_forward)
     tray.start()
 
+    def start_log_file() -> None:
+        # The log file also waits for the first paint, because importing logging.handlers
+        # and platformdirs took about 12 ms here. Records logged before it go to stderr only.
+        nonlocal log_file
+        if demo is not None:
+            # Demo runs log into their temporary folder, which is deleted at exit, so
+            # the demo account's records never mix with a real account's log.
+            log_dir = demo.folder / "log"
+        else:
+            log_dir = logs.default_log_dir()
+        log_file = logs.add_file_handler(log_dir)
+        window.help_menu.set_log_folder(log_dir)
+        log.info("Writing the log to %s", log_dir)
+
     def start_watching() -> None:
         # The controller's modules, reading the keyring, the first request and the
         # demo server load httpx, keyring and the server package, so they wait for
         # the window's first paint.
         nonlocal controller
+        import platformdirs
+
         from .controller import AppController
         from .core.credentials import TokenStore
 
+        data_dir = demo.folder if demo is not None else Path(platformdirs.user_data_dir("session-guard", appauthor=False))
         controller = AppController(
             window,
             runner,
@@ -177,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench_events = bool(os.environ.get(BENCH_EVENTS_VARIABLE))
     if bench_events:
         after_paint.add(lambda: _report_bench_event("first-paint"))
+    after_paint.add(start_log_file)
     after_paint.add(start_watching)
 
     start_minimized = args.minimized or settings.get(START_MINIMIZED)

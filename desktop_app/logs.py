@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 from pathlib import Path
-
-import platformdirs
 
 LOG_FILE_NAME = "session-guard.log"
 MAX_BYTES = 1024 * 1024
@@ -21,6 +18,8 @@ QUIET_LOGGERS = ("httpcore",)
 
 def default_log_dir() -> Path:
     """Return the platform's log folder for Session Guard, such as ~/.local/state/session-guard/log."""
+    import platformdirs
+
     return Path(platformdirs.user_log_dir("session-guard", appauthor=False))
 
 
@@ -42,6 +41,8 @@ def add_file_handler(folder: Path, max_bytes: int = MAX_BYTES, backup_count: int
 
     Returns the handler, so a caller can remove and close it.
     """
+    import logging.handlers
+
     folder.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
         folder / LOG_FILE_NAME, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -30,9 +30,20 @@ def get_state(request: Request) -> ServerState:
 State = Annotated[ServerState, Depends(get_state)]
 
 
-def get_db(state: State) -> Iterator[OrmSession]:
-    with state.session_factory() as db:
+async def get_db(state: State) -> AsyncIterator[OrmSession]:
+    """Yield a database session and close it on the event loop after the response.
+
+    A sync generator's clean-up would run on the thread pool of the sync endpoints
+    (40 threads). With more concurrent requests than that, every thread could wait
+    for a database connection (15 in the pool) that only a clean-up would return,
+    and requests failed after the pool's 30 s timeout. An async generator's clean-up
+    needs no thread.
+    """
+    db = state.session_factory()
+    try:
         yield db
+    finally:
+        db.close()
 
 
 Db = Annotated[OrmSession, Depends(get_db)]
@@ -75,6 +86,10 @@ def get_caller(
         raise unauthorized("The bearer token is invalid, revoked or expired.")
     record, account = found
     session_store.touch(db, record, account, state.config, now)
+    # End the read transaction, so the connection goes back to the pool before this
+    # thread does. A connection held between this dependency and the endpoint, while
+    # both wait for a thread, could leave every thread waiting for a connection.
+    db.commit()
     return Caller(account, record)
 
 

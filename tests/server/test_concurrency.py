@@ -154,3 +154,25 @@ def test_revoke_others_with_concurrent_sign_ins(racing: Api) -> None:
             revoked += 1
     assert revoked == revoke.json()["revoked"]
     assert revoked < len(sign_ins), "no sign-in committed after the revocation; the test exercised nothing"
+
+
+# More concurrent requests than the server's 40 worker threads, so that each thread
+# holds a request while the database connection pool (15 connections) is exhausted.
+BURST_REQUESTS = 64
+
+
+def test_burst_beyond_thread_pool_all_succeed(api_factory: Any) -> None:
+    api: Api = api_factory(clock=utc_now)
+    api.create_account(EMAIL)
+    token = api.sign_in(EMAIL)["access_token"]
+    barrier = threading.Barrier(BURST_REQUESTS)
+
+    def list_sessions(_: int) -> int:
+        # A timeout above the pool's 30 s wait, so a stall ends as a 500 instead of a client error.
+        with httpx.Client(base_url=str(api.client.base_url), timeout=60) as http:
+            barrier.wait()
+            return http.get("/sessions", headers={"Authorization": f"Bearer {token}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=BURST_REQUESTS) as pool:
+        statuses = Counter(pool.map(list_sessions, range(BURST_REQUESTS)))
+    assert statuses == {200: BURST_REQUESTS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 LOG_FILE_NAME = "session-guard.log"
@@ -43,13 +44,26 @@ def add_file_handler(folder: Path, max_bytes: int = MAX_BYTES, backup_count: int
     """
     import logging.handlers
 
-    folder.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
+    class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+        """A rotating file handler that creates each log file readable by its owner only."""
+
+        def _open(self):  # type: ignore[no-untyped-def]
+            # The log names the account's email, server, session ids and IP addresses.
+            return open(  # noqa: SIM115 - the handler owns and closes the stream
+                self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors, opener=_private_opener
+            )
+
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handler = PrivateRotatingFileHandler(
         folder / LOG_FILE_NAME, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter(FORMAT))
     logging.getLogger().addHandler(handler)
     return handler
+
+
+def _private_opener(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
 
 
 def remove_handler(handler: logging.Handler) -> None:

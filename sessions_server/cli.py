@@ -24,6 +24,8 @@ from .network import parse_networks
 
 logger = logging.getLogger(__name__)
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
@@ -172,6 +174,8 @@ def app_from_environment():
     """Build one worker's application from the settings `serve --workers` put in the environment."""
     from .app import create_app
 
+    # Each worker is a new process, so it sets up the same logging as `main`.
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     settings = json.loads(os.environ[_WORKER_CONFIG_VARIABLE])
     config = ServerConfig(
         database_url=settings["database_url"],
@@ -264,7 +268,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     args = _build_parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)

@@ -364,7 +364,7 @@ class MainWindow(QMainWindow):
         if session.current:
             sign_out.setEnabled(False)
             reason = menu.addAction(
-                self.tr("This is the session Session Guard is using. Use Account → Sign out to end it.")
+                self.tr("This is the session Session Guard is using. Use Account → Sign out of Session Guard to end it.")
             )
             reason.setObjectName("currentSessionReason")
             reason.setEnabled(False)
@@ -422,7 +422,7 @@ class MainWindow(QMainWindow):
         if session.current:
             return self.show_message(
                 self.tr("Sign out this session"),
-                self.tr("This is the session Session Guard is using. Use Account → Sign out to end it."),
+                self.tr("This is the session Session Guard is using. Use Account → Sign out of Session Guard to end it."),
             )
         return self.confirm_revoke(session)
 

@@ -38,6 +38,24 @@ def test_log_file_rotates(tmp_path, root_logger):
     assert names == [logs.LOG_FILE_NAME, logs.LOG_FILE_NAME + ".1", logs.LOG_FILE_NAME + ".2"]
 
 
+def test_log_file_owner_only(tmp_path, root_logger):
+    logs.add_file_handler(tmp_path / "log")
+    assert (tmp_path / "log" / logs.LOG_FILE_NAME).stat().st_mode & 0o777 == 0o600
+
+
+def test_rotated_log_files_owner_only(tmp_path, root_logger):
+    logs.add_file_handler(tmp_path, max_bytes=200, backup_count=2)
+    for number in range(50):
+        logging.getLogger("desktop_app.test").warning("line %d of the rotation test", number)
+    modes = {path.name: path.stat().st_mode & 0o777 for path in tmp_path.iterdir()}
+    assert set(modes.values()) == {0o600}
+
+
+def test_new_log_folder_owner_only(tmp_path, root_logger):
+    logs.add_file_handler(tmp_path / "log")
+    assert (tmp_path / "log").stat().st_mode & 0o777 == 0o700
+
+
 def test_default_rotation_size():
     assert (logs.MAX_BYTES, logs.BACKUP_COUNT) == (1024 * 1024, 5)
 

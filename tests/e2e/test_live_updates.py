@@ -2,7 +2,7 @@
 
 The app's poll interval is set to its maximum (15 minutes), so that only the stream
 can bring a change within the test's wait. A server without the stream is simulated
-by a transport that answers 405 for `GET /api/v1/sessions/events`, as a server
+by a transport that returns 405 for `GET /api/v1/sessions/events`, as a server
 without the route does (`DELETE /sessions/{id}` matches the path), and passes every
 other request to the live server.
 """
@@ -22,7 +22,7 @@ WAIT_MS = 10_000
 
 
 class NoEventStream(httpx.BaseTransport):
-    """Answer 405 for the events stream and pass every other request to the live server."""
+    """Return 405 for the events stream and pass every other request to the live server."""
 
     def __init__(self) -> None:
         self._real = httpx.HTTPTransport()

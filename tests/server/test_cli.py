@@ -105,7 +105,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_serve_two_workers_share_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_two_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import os
     import signal
     import time
@@ -132,13 +132,15 @@ def test_serve_two_workers_share_database(tmp_path: Path, monkeypatch: pytest.Mo
                 token = response.json()["access_token"]
             except httpx.TransportError:
                 time.sleep(0.2)
-        # Each new connection may reach either worker, and both must list the same sessions.
+        # Each new connection may reach either worker, and both must list the same sessions
+        # and log the sign-in like a single process does.
         counts = {
             len(httpx.get(f"http://127.0.0.1:{port}/api/v1/sessions", headers={"Authorization": f"Bearer {token}"}).json()["sessions"])
             for _ in range(10)
         }
-        assert counts == {1}
     finally:
         os.kill(server.pid, signal.SIGTERM)
         _, errors = server.communicate(timeout=30)
+    assert counts == {1}
+    assert "sessions_server.routes.auth: sign-in succeeded" in errors
     assert "Traceback" not in errors

@@ -156,8 +156,8 @@ def test_revoke_others_with_concurrent_sign_ins(racing: Api) -> None:
     assert revoked < len(sign_ins), "no sign-in committed after the revocation; the test exercised nothing"
 
 
-# More concurrent requests than the server's 40 worker threads, so that each thread
-# holds a request while the database connection pool (15 connections) is exhausted.
+# More concurrent requests than the server's 40 worker threads, so that every thread
+# has a request while the database connection pool (15 connections) is exhausted.
 BURST_REQUESTS = 64
 
 

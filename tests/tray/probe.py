@@ -79,7 +79,7 @@ def run_checks() -> None:
         report["icon_geometry_empty"] = tray.icon.geometry().isEmpty()
         report["window_visible_when_minimized"] = window.isVisible()
         report["hide_on_close"] = window.hide_on_close
-        # The events stream's `ready` also asks for a poll, so Refresh now is
+        # The events stream's `ready` also requests a poll, so Refresh now is
         # measured once the stream is connected and no poll is due.
         wait(lambda: controller.events.connected and not controller.poller.in_flight and not controller.poller.poll_again, refresh)
 

@@ -7,7 +7,8 @@ as they cross the socket (HTTP headers and body, not TCP/IP headers); the
 baseline is the first exchange, the full 200 listing of the same sessions.
 
 CPU: `session-guard` starts with a stored sign-in for the same server, through
-the proxy, with its default 30 s poll interval, and a bare PySide6 window
+the proxy, with its default settings: while its events stream is connected it
+polls only every 5 minutes as a safety net. A bare PySide6 window
 (bench/bare_window.py --stay) starts beside it as the baseline. From the app's
 first sessions list on, both idle for --seconds (default 300); the CPU time
 (user + system, from /proc/PID/stat, so Linux only) each used in that window is
@@ -100,7 +101,7 @@ def main() -> int:
     print(f"\nIdle for {elapsed:.0f} s after the first list, CPU time (user + system):\n")
     print("| process | CPU s | % of one core | / baseline |")
     print("|---|---:|---:|---:|")
-    for label, used in (("bare PySide6 window (baseline)", bare_used), ("`session-guard`, signed in, 30 s polls", app_used)):
+    for label, used in (("bare PySide6 window (baseline)", bare_used), ("`session-guard`, signed in, events stream and safety poll", app_used)):
         ratio = f"{used / bare_used:.1f}" if bare_used else "n/a (baseline used no measurable CPU)"
         print(f"| {label} | {used:.2f} | {100 * used / elapsed:.3f} | {ratio} |")
 

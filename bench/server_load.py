@@ -8,7 +8,7 @@ Every request carries the bearer token, so the token check runs every time.
 
 The baseline, measured in the same run against the same server, is the same
 request without a token: FastAPI routing, the bearer dependency and the 401
-problem answer, without any database query. The ratio of the two shows what the
+problem response, without any database query. The ratio of the two shows what the
 token check and the list cost on top of the framework.
 
 wrk and the server share the machine's cores, so absolute figures are lower
@@ -47,6 +47,9 @@ from sessions_server.security import PasswordService, new_token
 from sessions_server.session_store import create_session
 
 SESSIONS = 100
+# wrk counts a slower request as a timeout error. Its default of 2 s is shorter than
+# the queueing delay at 64 connections on two cores.
+WRK_TIMEOUT_SECONDS = 10
 EMAIL = "load@example.com"
 USER_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
@@ -146,9 +149,25 @@ def stop_server(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def run_wrk(url: str, connections: int, seconds: int, token: str | None) -> tuple[float, float]:
-    """Return requests per second and the 99th percentile latency in milliseconds."""
-    command = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s", "--latency", url]
+def settle(url: str) -> None:
+    """Wait until the server responds within 100 ms, so requests still queued from the last run do not count."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        httpx.get(url, timeout=60)
+        if time.monotonic() - started < 0.1:
+            return
+        time.sleep(0.5)
+    raise RuntimeError("the server did not settle within 120 s")
+
+
+def run_wrk(url: str, connections: int, seconds: int, token: str | None) -> tuple[float, float, int]:
+    """Return requests per second, the 99th percentile latency in milliseconds and wrk's socket error count."""
+    settle(url)
+    command = [
+        "wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s",
+        "--timeout", f"{WRK_TIMEOUT_SECONDS}s", "--latency", url,
+    ]
     if token:
         command[1:1] = ["-H", f"Authorization: Bearer {token}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -157,7 +176,9 @@ def run_wrk(url: str, connections: int, seconds: int, token: str | None) -> tupl
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE).groups()
     factor = {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    return rate, float(value) * factor
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = sum(int(count) for count in socket_errors.groups()) if socket_errors else 0
+    return rate, float(value) * factor, errors
 
 
 def postgres_database(admin_url: str) -> tuple[str, callable]:
@@ -198,8 +219,8 @@ def main() -> int:
 
     code = f"sessions_server from {args.source}" if args.source else "the installed sessions_server"
     print(f"{code}; `GET /sessions`, {SESSIONS} sessions, wrk with 2 threads (1 for 1 connection), {args.seconds} s per cell, `nproc` = {os.cpu_count()}\n")
-    print("| database | workers | connections | req/s | p99 ms | baseline req/s (401) | baseline p99 ms | req/s ÷ baseline |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| database | workers | connections | req/s | p99 ms | socket errors | baseline req/s (401) | baseline p99 ms | req/s ÷ baseline |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     databases = [("SQLite", None)]
     if args.postgres_url:
         databases.append(("PostgreSQL", args.postgres_url))
@@ -216,11 +237,11 @@ def main() -> int:
                     try:
                         run_wrk(endpoint, 8, 2, token)  # Warm up every worker.
                         for connections in args.connections:
-                            rate, p99 = run_wrk(endpoint, connections, args.seconds, token)
-                            base_rate, base_p99 = run_wrk(endpoint, connections, args.seconds, None)
+                            rate, p99, errors = run_wrk(endpoint, connections, args.seconds, token)
+                            base_rate, base_p99, _ = run_wrk(endpoint, connections, args.seconds, None)
                             print(
-                                f"| {label} | {workers} | {connections} | {rate:,.0f} | {p99:.1f} | "
-                                f"{base_rate:,.0f} | {base_p99:.1f} | {rate / base_rate:.2f} |",
+                                f"| {label} | {workers} | {connections} | {rate:,.0f} | {p99:.1f} | {errors} | "
+                                f"{base_rate:,.0f} | {base_p99:.1f} | {rate / base_rate if base_rate else float('nan'):.2f} |",
                                 flush=True,
                             )
                     finally:

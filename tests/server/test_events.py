@@ -471,6 +471,20 @@ def test_invalid_last_event_id(owner: Api, stream_client: httpx.Client, value: s
     assert response.json()["type"] == "invalid_last_event_id"
 
 
+def test_invalid_last_event_id_not_echoed_garbled(owner: Api, stream_client: httpx.Client) -> None:
+    token, _ = sign_in(owner)
+    headers = {"Authorization": f"Bearer {token}", "Last-Event-ID": ARABIC_INDIC_12}
+    detail = stream_client.get("/sessions/events", headers=headers).json()["detail"]
+    assert detail.endswith("not a value with other characters.")
+
+
+def test_invalid_last_event_id_echoed(owner: Api, stream_client: httpx.Client) -> None:
+    token, _ = sign_in(owner)
+    headers = {"Authorization": f"Bearer {token}", "Last-Event-ID": "abc"}
+    detail = stream_client.get("/sessions/events", headers=headers).json()["detail"]
+    assert detail.endswith("not 'abc'.")
+
+
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic b3duZXI="}])
 def test_missing_or_invalid_token(owner: Api, stream_client: httpx.Client, headers: dict[str, str]) -> None:
     response = stream_client.get("/sessions/events", headers=headers)

@@ -72,14 +72,16 @@ def contrast_ratio(first: QColor, second: QColor) -> float:
 def dark_palette() -> QPalette:
     """Return a dark Fusion palette."""
     palette = QPalette()
-    window, base, text = QColor("#202124"), QColor("#171717"), QColor("#e8eaed")
+    # Fusion draws check boxes and menus on Base with an outline darker than Window,
+    # so Base is lighter than Window here; a darker Base hid unchecked boxes.
+    window, base, text = QColor("#202124"), QColor("#2d2e31"), QColor("#e8eaed")
     disabled = QColor("#80868b")
     highlight = QColor("#8ab4f8")
     for role, colour in (
         (QPalette.ColorRole.Window, window),
         (QPalette.ColorRole.WindowText, text),
         (QPalette.ColorRole.Base, base),
-        (QPalette.ColorRole.AlternateBase, QColor("#26272a")),
+        (QPalette.ColorRole.AlternateBase, QColor("#35363a")),
         (QPalette.ColorRole.ToolTipBase, QColor("#303134")),
         (QPalette.ColorRole.ToolTipText, text),
         (QPalette.ColorRole.PlaceholderText, disabled),

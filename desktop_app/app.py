@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     i18n.install(QCoreApplication.translate)
 
     instance = SingleInstance()
-    if not instance.claim():
+    if not instance.claim(show_running=not args.minimized):
         return 0
 
     demo = None

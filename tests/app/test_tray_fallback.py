@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from PySide6.QtNetwork import QLocalSocket
 
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.sessions_model import SessionsModel
@@ -78,3 +79,17 @@ def test_second_launch_shows_first(qtbot, instance_name):
     with qtbot.waitSignal(first.sig_show_requested, timeout=5000):
         SingleInstance(instance_name).claim()
     first.release()
+
+
+def test_minimized_second_launch_leaves_first_hidden(qtbot, instance_name):
+    first = SingleInstance(instance_name)
+    first.claim()
+    shown: list[bool] = []
+    first.sig_show_requested.connect(lambda: shown.append(True))
+    SingleInstance(instance_name).claim(show_running=False)
+    with qtbot.waitSignal(first.sig_show_requested, timeout=5000):
+        SingleInstance(instance_name).claim()
+    # Each connection's socket is deleted once its request is handled.
+    qtbot.waitUntil(lambda: not first._server.findChildren(QLocalSocket), timeout=5000)
+    first.release()
+    assert shown == [True]

@@ -93,7 +93,32 @@ def xdg_config_home(environ: Mapping[str, str] | None = None) -> Path:
     return Path(home) / ".config"
 
 
-class XdgAutostart:
+class _FileAutostart:
+    """Base of the start-at-login entries that are one file at `path`."""
+
+    @property
+    def path(self) -> Path:
+        raise NotImplementedError
+
+    def _write(self, data: bytes) -> None:
+        path = self.path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomically(path, data)
+        except OSError as exc:
+            raise _write_error(path, exc) from exc
+        log.info("Start at login switched on: %s", path)
+
+    def disable(self) -> None:
+        path = self.path
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise _remove_error(path, exc) from exc
+        log.info("Start at login switched off: %s removed", path)
+
+
+class XdgAutostart(_FileAutostart):
     """An entry in $XDG_CONFIG_HOME/autostart, read at each login by freedesktop.org desktops."""
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
@@ -132,21 +157,7 @@ class XdgAutostart:
                 "",
             ]
         )
-        path = self.path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, entry.encode("utf-8"))
-        except OSError as exc:
-            raise _write_error(path, exc) from exc
-        log.info("Start at login switched on: %s", path)
-
-    def disable(self) -> None:
-        path = self.path
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as exc:
-            raise _remove_error(path, exc) from exc
-        log.info("Start at login switched off: %s removed", path)
+        self._write(entry.encode("utf-8"))
 
 
 def _desktop_entry_keys(text: str) -> dict[str, str]:
@@ -166,7 +177,7 @@ def _desktop_entry_keys(text: str) -> dict[str, str]:
 # macOS
 
 
-class LaunchAgentAutostart:
+class LaunchAgentAutostart(_FileAutostart):
     """A LaunchAgent property list in ~/Library/LaunchAgents, loaded by launchd at login."""
 
     def __init__(self, home: Path | None = None) -> None:
@@ -195,21 +206,7 @@ class LaunchAgentAutostart:
             "RunAtLoad": True,
             "ProcessType": "Interactive",
         }
-        path = self.path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(path, plistlib.dumps(agent))
-        except OSError as exc:
-            raise _write_error(path, exc) from exc
-        log.info("Start at login switched on: %s", path)
-
-    def disable(self) -> None:
-        path = self.path
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as exc:
-            raise _remove_error(path, exc) from exc
-        log.info("Start at login switched off: %s removed", path)
+        self._write(plistlib.dumps(agent))
 
 
 # Windows

@@ -2,7 +2,7 @@
 
 `BenchServer` runs an `EmbeddedServer` on 127.0.0.1 with a lowered Argon2 cost and
 one account without 2FA, signed in from a given number of devices. One of those
-sessions belongs to the app: its token is what a keyring holds after an earlier
+sessions belongs to the app: its token is what a keyring contains after an earlier
 sign-in. `app_environment()` gives the app that stored sign-in: the settings file
 in a temporary XDG_CONFIG_HOME, the token in `stored_token_keyring`, its own data
 and temporary folders (so its single-instance socket cannot meet another copy of
@@ -69,7 +69,7 @@ USER_AGENTS = (
 
 
 def qt_platform() -> str:
-    """The Qt platform of the child processes: QT_QPA_PLATFORM if set, else offscreen."""
+    """Return the Qt platform of the child processes: QT_QPA_PLATFORM if set, else offscreen."""
     return os.environ.get("QT_QPA_PLATFORM") or "offscreen"
 
 
@@ -151,13 +151,13 @@ def _base_environment(workdir: Path) -> dict[str, str]:
 
 
 def app_python() -> str:
-    """The Python of the measured processes: the one of SESSION_GUARD_BENCH_APP, else this one."""
+    """Return the Python of the measured processes: the one of SESSION_GUARD_BENCH_APP, else this one."""
     script = os.environ.get("SESSION_GUARD_BENCH_APP")
     return str(Path(script).with_name("python")) if script else sys.executable
 
 
 def app_command() -> list[str]:
-    """The `session-guard` script: SESSION_GUARD_BENCH_APP, else the one next to this Python.
+    """Return the command of the app: SESSION_GUARD_BENCH_APP, else the `session-guard` next to this Python.
 
     SESSION_GUARD_BENCH_APP lets the bench measure an installation without the
     test extra (the test extra adds packages that httpx imports when present).
@@ -169,7 +169,7 @@ def app_command() -> list[str]:
 
 
 def bare_command(*, stay: bool = False) -> list[str]:
-    """The baseline window, run by the same Python as the app."""
+    """Return the command of the baseline window, run by the same Python as the app."""
     return [app_python(), str(BENCH_DIR / "bare_window.py")] + (["--stay"] if stay else [])
 
 

@@ -3,14 +3,14 @@
 Bytes: the app's own `SessionsClient` lists the sessions of a local
 `EmbeddedServer` through a counting TCP proxy on 127.0.0.1, then polls again
 with the ETag it got. The unchanged poll's request and 304 response are counted
-as they cross the socket (HTTP headers and body, not TCP/IP headers); the
+as they cross the socket (HTTP headers and body, not TCP/IP headers). The
 baseline is the first exchange, the full 200 listing of the same sessions.
 
 CPU: `session-guard` starts with a stored sign-in for the same server, through
 the proxy, with its default settings: while its events stream is connected it
 polls only every 5 minutes as a safety net. A bare PySide6 window
 (bench/bare_window.py --stay) starts beside it as the baseline. From the app's
-first sessions list on, both idle for --seconds (default 300); the CPU time
+first sessions list on, both idle for --seconds (default 300). The CPU time
 (user + system, from /proc/PID/stat, so Linux only) each used in that window is
 divided by its length. Every poll the app sent in that window is listed with its
 bytes.

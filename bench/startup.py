@@ -64,7 +64,7 @@ def imports_before_paint(command: list[str], env: dict[str, str], log: Path) -> 
 
 
 def command_with_python(command: list[str]) -> list[str]:
-    """The arguments after the interpreter: the script's path, or `-m desktop_app`."""
+    """Return the arguments after the interpreter: the script's path, or `-m desktop_app`."""
     if command[0] in (sys.executable, app_python()):
         return command[1:]
     return [command[0]]

@@ -2,7 +2,7 @@
 
 The app loads it through keyring's PYTHON_KEYRING_BACKEND variable
 (`stored_token_keyring.StoredTokenKeyring`, with bench/ on PYTHONPATH). Like the
-tests' `MemoryKeyring` it keeps secrets in process memory only; it starts with
+tests' `MemoryKeyring` it keeps secrets in process memory only. It starts with
 the token of SESSION_GUARD_BENCH_TOKEN under the key SESSION_GUARD_BENCH_ACCOUNT,
 as a keyring contains it after an earlier sign-in. It imports nothing but keyring, so
 it adds no start-up cost of its own.

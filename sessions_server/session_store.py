@@ -171,19 +171,13 @@ def revoke_others(
     committed after it is a later sign-in and stays live. The caller
     commits, which also writes a session.revoked event per session.
     """
-    public_ids = db.scalars(
-        update(SessionRecord)
-        .where(
-            SessionRecord.account_id == account.id,
-            SessionRecord.id != keep_session_id,
-            *_live_conditions(account, config, now),
-        )
-        .values(revoked_at=now)
-        .returning(SessionRecord.public_id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    event_log.record(db, account.id, event_log.SESSION_REVOKED, public_ids, now)
-    return len(public_ids)
+    return _revoke_account_sessions(
+        db,
+        account,
+        now,
+        SessionRecord.id != keep_session_id,
+        *_live_conditions(account, config, now),
+    )
 
 
 def revoke_ended(db: OrmSession, account: Account, idle_days: int, config: ServerConfig, now: datetime) -> int:
@@ -191,18 +185,31 @@ def revoke_ended(db: OrmSession, account: Account, idle_days: int, config: Serve
 
     Called before the account's idle timeout changes, with the shorter of the
     old and new value, so raising the timeout never revives an ended session,
-    and by `mark_ended` with the current value. The caller commits, which also writes a session.revoked event per session.
+    and by `mark_ended` with the current value. The caller commits, which also
+    writes a session.revoked event per session.
+    """
+    return _revoke_account_sessions(
+        db,
+        account,
+        now,
+        SessionRecord.revoked_at.is_(None),
+        or_(
+            SessionRecord.last_active_at < now - timedelta(days=idle_days),
+            SessionRecord.created_at < now - timedelta(days=config.absolute_lifetime_days),
+        ),
+    )
+
+
+def _revoke_account_sessions(
+    db: OrmSession, account: Account, now: datetime, *conditions: ColumnElement[bool]
+) -> int:
+    """Revoke the account's sessions that match `conditions` in one UPDATE; return how many.
+
+    Each revoked session gets a session.revoked event, written when the caller commits.
     """
     public_ids = db.scalars(
         update(SessionRecord)
-        .where(
-            SessionRecord.account_id == account.id,
-            SessionRecord.revoked_at.is_(None),
-            or_(
-                SessionRecord.last_active_at < now - timedelta(days=idle_days),
-                SessionRecord.created_at < now - timedelta(days=config.absolute_lifetime_days),
-            ),
-        )
+        .where(SessionRecord.account_id == account.id, *conditions)
         .values(revoked_at=now)
         .returning(SessionRecord.public_id)
         .execution_options(synchronize_session=False)

@@ -72,8 +72,8 @@ def contrast_ratio(first: QColor, second: QColor) -> float:
 def dark_palette() -> QPalette:
     """Return a dark Fusion palette."""
     palette = QPalette()
-    # Fusion draws check boxes and menus on Base with an outline darker than Window,
-    # so Base is lighter than Window here; a darker Base hid unchecked boxes.
+    # Fusion draws check boxes and menus on Base with an outline darker than Window.
+    # Base is lighter than Window here, because a darker Base hid unchecked boxes.
     window, base, text = QColor("#202124"), QColor("#2d2e31"), QColor("#e8eaed")
     disabled = QColor("#80868b")
     highlight = QColor("#8ab4f8")

@@ -55,11 +55,14 @@ def parse_last_event_id(value: str | None) -> int | None:
     if not _LAST_EVENT_ID.fullmatch(value):
         # Starlette decodes header bytes as Latin-1, so only a printable ASCII value
         # is shown back as the client sent it.
-        shown = repr(value[:40]) if value.isascii() and value.isprintable() else "a value with other characters"
+        if value.isascii() and value.isprintable():
+            received = repr(value[:40])
+        else:
+            received = "a value with other characters"
         raise ProblemError(
             400,
             "invalid_last_event_id",
-            f"Last-Event-ID must be a non-negative integer of at most 19 digits, not {shown}.",
+            f"Last-Event-ID must be a non-negative integer of at most 19 digits, not {received}.",
         )
     return int(value)
 

@@ -84,12 +84,12 @@ def test_second_launch_shows_first(qtbot, instance_name):
 def test_minimized_second_launch_leaves_first_hidden(qtbot, instance_name):
     first = SingleInstance(instance_name)
     first.claim()
-    shown: list[bool] = []
-    first.sig_show_requested.connect(lambda: shown.append(True))
+    show_requests: list[bool] = []
+    first.sig_show_requested.connect(lambda: show_requests.append(True))
     SingleInstance(instance_name).claim(show_running=False)
     with qtbot.waitSignal(first.sig_show_requested, timeout=5000):
         SingleInstance(instance_name).claim()
     # Each connection's socket is deleted once its request is handled.
     qtbot.waitUntil(lambda: not first._server.findChildren(QLocalSocket), timeout=5000)
     first.release()
-    assert shown == [True]
+    assert show_requests == [True]

@@ -37,7 +37,7 @@ MAX_EXAMPLES = {"sqlite": 25, "postgresql": 10}
 # ends. Each generated request to it signs its session out after this many seconds,
 # so the server closes the stream after its session.revoked event and the whole
 # response can be checked. A request whose session is signed out before the stream
-# opens gets 401, which is also a documented answer.
+# opens gets 401, which is also a documented response.
 EVENTS_PATH = "/api/v1/sessions/events"
 EVENTS_SIGN_OUT_AFTER_SECONDS = 0.3
 CHECKS = [
